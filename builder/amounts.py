@@ -1,0 +1,140 @@
+"""Amounts and measures: sums over unrounded Decimals, and approved (批复) figures.
+
+Every amount is a *cell*: ``(kind, source, period)`` -> Decimal, e.g.
+``("basic", "general", "current")``. A *measure* such as ``"basic.general"`` selects
+cells; ``"total"`` selects all. A :class:`Ledger` holds cells under a path (a 科目
+code, a 单位, ...) and sums what a measure selects under a path prefix.
+
+An approved figure replaces a derived sum in print when the budget states it (尾差:
+the printed 批复 figure was rounded from 元 and differs from the sum of rounded parts).
+It applies to every measure that selects the same cells as the measure it was given
+for. Each replacement is kept as a :class:`Rounding` for the checks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from .errors import BudgetError, Pos
+from .model import FISCAL, SOURCES, ZERO
+
+KINDS = ("basic", "project", "personnel", "public")
+PERIODS = ("current", "carryover")
+GROUPS = {"fiscal": set(FISCAL)}
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Measure:
+    kinds: frozenset | None = None
+    sources: frozenset | None = None
+    periods: frozenset | None = None
+
+    def selects(self, cell: tuple) -> bool:
+        kind, source, period = cell
+        return (
+            (self.kinds is None or kind in self.kinds)
+            and (self.sources is None or source in self.sources)
+            and (self.periods is None or period in self.periods)
+        )
+
+    def __and__(self, other: "Measure") -> "Measure":
+        def meet(a, b):
+            if a is None:
+                return b
+            if b is None:
+                return a
+            return a & b
+
+        return Measure(meet(self.kinds, other.kinds), meet(self.sources, other.sources),
+                       meet(self.periods, other.periods))
+
+
+def parse_measure(text: str | None, pos: Pos | None = None) -> Measure:
+    """``"basic.general.current"`` -> Measure; ``"total"`` or None -> everything."""
+    if text is None or text == "total":
+        return Measure()
+    kinds, sources, periods = set(), set(), set()
+    for token in text.split("."):
+        if token in KINDS:
+            kinds.add(token)
+        elif token in SOURCES:
+            sources.add(token)
+        elif token in GROUPS:
+            sources |= GROUPS[token]
+        elif token in PERIODS:
+            periods.add(token)
+        else:
+            known = ", ".join(("total",) + KINDS + tuple(SOURCES) + tuple(GROUPS) + PERIODS)
+            raise BudgetError(pos, f"unknown measure '{token}' in '{text}'; known: {known}")
+    return Measure(frozenset(kinds) or None, frozenset(sources) or None, frozenset(periods) or None)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as printed: the derived sum, and the approved figure if one is stated."""
+
+    derived: Decimal
+    approved: Decimal | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return self.derived if self.approved is None else self.approved
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """An approved figure that differs from its derived sum (for the checks)."""
+
+    pos: Pos | None
+    what: str
+    derived: Decimal
+    approved: Decimal
+    terms: int
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Ledger:
+    """Cells filed under paths; sums by path prefix and measure."""
+
+    entries: list = field(default_factory=list)  # (path tuple, cell tuple, amount)
+
+    def add(self, path: tuple, cell: tuple, amount: Decimal) -> None:
+        if amount:
+            self.entries.append((path, cell, amount))
+
+    def _selected(self, prefix: tuple, measure: Measure):
+        n = len(prefix)
+        return [e for e in self.entries if e[0][:n] == prefix and measure.selects(e[1])]
+
+    def sum(self, prefix: tuple, measure: Measure) -> Decimal:
+        return sum((e[2] for e in self._selected(prefix, measure)), ZERO)
+
+    def figure(self, prefix: tuple, measure: Measure, approved=None, pos: Pos | None = None,
+               what: str = "", roundings: list | None = None) -> Figure:
+        """The figure for ``prefix``/``measure``, replaced by an approved one that applies.
+
+        ``approved`` is a Decimal (for the row's total) or {measure text: Decimal}.
+        """
+        selected = self._selected(prefix, measure)
+        derived = sum((e[2] for e in selected), ZERO)
+        if approved is None or not selected:
+            return Figure(derived)
+        given = approved if isinstance(approved, dict) else {"total": approved}
+        cells = {(e[0], e[1]) for e in selected}
+        for text, value in given.items():
+            other = parse_measure(text, pos)
+            if {(e[0], e[1]) for e in self._selected(prefix, other)} == cells:
+                if value != derived and roundings is not None:
+                    rounding = Rounding(pos, what, derived, value, len(selected))
+                    if rounding not in roundings:
+                        roundings.append(rounding)
+                return Figure(derived, value)
+        return Figure(derived)

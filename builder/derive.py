@@ -1,0 +1,152 @@
+"""Derive stage: from the model, compute every standard table and every narrative figure.
+
+Nothing here is typed by the user twice: 类/款 rows, totals, shares and changes are
+all sums over the budget lines (unrounded Decimals), with stated 批复 figures applied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+
+from .amounts import Ledger, Measure, parse_measure
+from .codes import CodeList
+from .layouts import Context, Table, build_table
+from .load import SourceEdition
+from .model import SOURCES, ZERO, ThreePublic
+from .tableset import TableSet
+
+PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助
+
+
+@dataclass
+class Derived:
+    tables: list[Table]
+    figures: SimpleNamespace
+    roundings: list = field(default_factory=list)
+
+
+def functional_ledger(source: SourceEdition) -> Ledger:
+    ledger = Ledger()
+    for code, line in source.budget.lines.items():
+        path = (code[:3], code[:5], code)
+        for cell, amount in line.cells().items():
+            ledger.add(path, cell, amount)
+    return ledger
+
+
+def economic_ledger(source: SourceEdition) -> Ledger:
+    ledger = Ledger()
+    for r in source.budget.basic_by_economic.records:
+        kind = "personnel" if r.dept[:3] in PERSONNEL_CLASSES else "public"
+        ledger.add((r.dept[:3], r.dept, r.gov), (kind, "general", "current"), r.amount)
+    return ledger
+
+
+def _three_public(tp: ThreePublic | None, measure: str = "fiscal") -> SimpleNamespace:
+    m = parse_measure(measure)
+
+    def amount(by_source):
+        return sum((a for s, a in by_source.items() if m.selects(("-", s, "current"))), ZERO)
+
+    tp = tp or ThreePublic()
+    ns = SimpleNamespace(
+        abroad=amount(tp.abroad),
+        reception=amount(tp.reception),
+        vehicle_purchase=amount(tp.vehicle_purchase),
+        vehicle_operation=amount(tp.vehicle_operation),
+    )
+    ns.vehicle = ns.vehicle_purchase + ns.vehicle_operation
+    ns.total = ns.abroad + ns.reception + ns.vehicle
+    return ns
+
+
+def _counts(groups: dict) -> SimpleNamespace:
+    return SimpleNamespace(
+        count=sum(g.count for g in groups.values()),
+        amount=sum((g.amount for g in groups.values()), ZERO),
+        kinds=dict(groups),
+    )
+
+
+def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNamespace:
+    """The names a narrative can use in ``{{ … }}`` (see README, explanation.md)."""
+    ed, budget = source.edition, source.budget
+    fl, el = ctx.functional, ctx.economic
+    approved = budget.approved
+    total_pos = approved.key_pos.get("total")
+
+    def f(measure: str, prefix: tuple = ()) -> Decimal:
+        key = prefix[-1] if prefix else "total"
+        return fl.figure(prefix, parse_measure(measure), approved.get(key),
+                         approved.key_pos.get(key, total_pos)).value
+
+    def classes(measure: str):
+        out = []
+        for code in codes.classes:
+            value = f(measure, (code,))
+            if value:
+                out.append(SimpleNamespace(code=code, name=codes.functional[code], amount=value))
+        return out
+
+    income = SimpleNamespace(total=f("total"), current=f("current"), carryover=f("carryover"),
+                             **{s: f(f"{s}.current") for s in SOURCES})
+    expense = SimpleNamespace(total=f("total"), current=f("current"), carryover=f("carryover"),
+                              basic=f("basic"), project=f("project"))
+    fiscal = SimpleNamespace(total=f("fiscal"), current=f("fiscal.current"),
+                             carryover=f("fiscal.carryover"), classes=classes("fiscal"),
+                             **{s: f(s) for s in ("general", "fund", "soe")})
+    general = SimpleNamespace(total=f("general.current"), basic=f("basic.general.current"),
+                              project=f("project.general.current"),
+                              classes=classes("general.current"))
+    econ = budget.basic_by_economic
+
+    def e(measure: str) -> Decimal:
+        return el.figure((), parse_measure(measure), econ.approved.get("total")).value
+
+    def items(kind: str) -> list[str]:
+        depts = sorted({x[0][1] for x in el.entries if x[1][0] == kind})
+        return [codes.economic_dept.get(d, d) for d in depts]
+
+    economic = SimpleNamespace(total=e("total"), personnel=e("personnel"), public=e("public"),
+                               personnel_items=items("personnel"), public_items=items("public"))
+    prior = SimpleNamespace(
+        total=ed.prior.total, general=ed.prior.general,
+        three_public=_three_public(ed.prior.three_public) if ed.prior.three_public else None,
+        operating_costs=ed.prior.operating_costs,
+    )
+    operating = SimpleNamespace(total=sum((u.amount.total for u in budget.operating_costs), ZERO))
+    return SimpleNamespace(
+        department=ed.department,
+        year=ed.year,
+        prior_year=ed.year - 1,
+        date=ed.date,
+        units=ed.units,
+        admin_units=[u for u in ed.units if u.type in ("行政单位", "参公事业单位")],
+        income=income,
+        expense=expense,
+        fiscal=fiscal,
+        general=general,
+        economic=economic,
+        three_public=_three_public(budget.three_public),
+        operating=operating,
+        procurement=budget.procurement,
+        assets=budget.assets,
+        performance=SimpleNamespace(
+            managed=_counts(budget.performance.managed),
+            published=_counts(budget.performance.published),
+            units_with_targets=budget.performance.units_with_targets,
+        ),
+        prior=prior,
+    )
+
+
+def derive(source: SourceEdition, codes: CodeList, tableset: TableSet) -> Derived:
+    roundings: list = []
+    ctx = Context(source.edition, source.budget, codes, functional_ledger(source),
+                  economic_ledger(source), roundings)
+    tables = [build_table(i, spec, ctx) for i, spec in enumerate(tableset.tables, start=1)]
+    return Derived(tables=tables, figures=figures(source, codes, ctx), roundings=roundings)
+
+
+__all__ = ["Derived", "derive", "Measure"]

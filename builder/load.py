@@ -1,0 +1,108 @@
+"""Load stage: read site.yaml and every edition under content/ into the typed model.
+
+Readers only read: nothing here computes a figure. Every value keeps its file and line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BudgetError, Pos
+from .model import Budget, Edition, Glossary, GlossaryEntry, Site
+from .schema import read
+from .yamlload import load_yaml
+
+
+@dataclass(frozen=True)
+class Text:
+    """A Markdown source: its text and the path users know it by."""
+
+    shown: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceEdition:
+    folder: str  # e.g. "content/2025"
+    edition: Edition
+    budget: Budget
+    overview: Text
+    explanation: Text
+    glossary: Glossary
+
+
+@dataclass(frozen=True)
+class SourceSite:
+    root: Path
+    site: Site
+    editions: list[SourceEdition]  # oldest first
+    standard_glossary: list[GlossaryEntry]
+
+
+def _yaml(root: Path, rel: str, cls, what: str, required: bool = True):
+    path = root / rel
+    if not path.is_file():
+        if required:
+            raise BudgetError(Pos(rel), f"file not found: {what} is required here")
+        return read(None, cls, Pos(rel), what)
+    return read(load_yaml(path, rel), cls, Pos(rel, 1), what)
+
+
+def _text(root: Path, rel: str, required: bool = True) -> Text:
+    path = root / rel
+    if not path.is_file():
+        if required:
+            raise BudgetError(Pos(rel), "file not found")
+        return Text(rel, "")
+    try:
+        return Text(rel, path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BudgetError(Pos(rel), f"not UTF-8 text ({exc.reason})") from None
+
+
+def load_edition(root: Path, folder: str) -> SourceEdition:
+    edition = _yaml(root, f"{folder}/edition.yaml", Edition, "edition.yaml")
+    if str(edition.year) != Path(folder).name:
+        raise BudgetError(
+            edition.where.get("year", edition.pos),
+            f"year {edition.year} does not match the folder name '{Path(folder).name}'",
+        )
+    return SourceEdition(
+        folder=folder,
+        edition=edition,
+        budget=_yaml(root, f"{folder}/budget.yaml", Budget, "budget.yaml"),
+        overview=_text(root, f"{folder}/overview.md"),
+        explanation=_text(root, f"{folder}/explanation.md"),
+        glossary=_yaml(root, f"{folder}/glossary.yaml", Glossary, "glossary.yaml", required=False),
+    )
+
+
+def theme_dir(root: Path) -> Path:
+    """The site's theme/ folder, else the one shipped beside the builder package."""
+    own = root / "theme"
+    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "theme"
+
+
+def templates_dir(root: Path) -> Path:
+    own = root / "templates"
+    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def load_site(root: Path) -> SourceSite:
+    root = Path(root)
+    if not root.is_dir():
+        raise BudgetError(Pos(str(root)), "site folder not found")
+    if not (root / "site.yaml").is_file():
+        raise BudgetError(Pos("site.yaml"), "file not found: a site needs a site.yaml (see README)")
+    site = _yaml(root, "site.yaml", Site, "site.yaml")
+    content = root / "content"
+    if not content.is_dir():
+        raise BudgetError(Pos("content"), "folder not found: put each edition in content/<year>/")
+    folders = sorted(p.name for p in content.iterdir() if p.is_dir() and p.name.isdigit())
+    if not folders:
+        raise BudgetError(Pos("content"), "no edition found: create content/<year>/edition.yaml")
+    editions = [load_edition(root, f"content/{name}") for name in folders]
+    glossary_path = theme_dir(root) / "glossary.yaml"
+    shown = "theme/glossary.yaml"
+    standard = read(load_yaml(glossary_path, shown), Glossary, Pos(shown, 1), "glossary").entries
+    return SourceSite(root, site, editions, standard)

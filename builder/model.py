@@ -1,0 +1,301 @@
+"""The content model: what a department writes, as typed dataclasses.
+
+The annotations are the schema (see :mod:`builder.schema`): keys, types and defaults
+are declared here once, and the README's content-format reference describes them.
+Money is ``Decimal`` everywhere.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from .errors import BudgetError, Pos
+from .yamlload import YMap
+
+ZERO = Decimal(0)
+
+#: Funding sources (资金来源), in the order of the standard tables.
+SOURCES = {
+    "general": "一般公共预算",
+    "fund": "政府性基金预算",
+    "soe": "国有资本经营预算",
+    "special": "财政专户管理资金",
+    "unit": "单位资金",
+}
+#: The three 财政拨款 sources.
+FISCAL = ("general", "fund", "soe")
+
+
+@dataclass(frozen=True)
+class BySource:
+    """An amount by funding source. A bare number means 一般公共预算."""
+
+    DESCRIPTION = "an amount, or amounts by source (general, fund, soe, special, unit)"
+    general: Decimal = ZERO
+    fund: Decimal = ZERO
+    soe: Decimal = ZERO
+    special: Decimal = ZERO
+    unit: Decimal = ZERO
+
+    @classmethod
+    def from_yaml(cls, value, pos: Pos, what: str) -> "BySource":
+        from .schema import convert, read
+
+        if isinstance(value, YMap):
+            return read(value, cls, pos, what)
+        amount = convert(value, Decimal, pos, what)
+        obj = cls(general=amount)
+        object.__setattr__(obj, "pos", pos)
+        object.__setattr__(obj, "where", {"general": pos})
+        return obj
+
+    def items(self):
+        return ((s, getattr(self, s)) for s in SOURCES)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((getattr(self, s) for s in SOURCES), ZERO)
+
+
+@dataclass(frozen=True)
+class Carryover:
+    """上年结转: amounts brought forward from last year, by kind and source."""
+
+    basic: BySource = field(default_factory=BySource)
+    project: BySource = field(default_factory=BySource)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One budget line: a 功能分类 项 (7-digit code) with its amounts."""
+
+    DESCRIPTION = "a budget line (basic, project, carryover, name)"
+    basic: BySource = field(default_factory=BySource)
+    project: BySource = field(default_factory=BySource)
+    carryover: Carryover = field(default_factory=Carryover)
+    name: str | None = None
+
+    def cells(self):
+        """(kind, source, period) -> amount, for every non-zero amount."""
+        out = {}
+        for kind in ("basic", "project"):
+            for period, holder in (("current", self), ("carryover", self.carryover)):
+                for source, amount in getattr(holder, kind).items():
+                    if amount:
+                        out[(kind, source, period)] = amount
+        return out
+
+
+#: An approved (批复) figure: one amount for the row, or amounts per measure.
+Approved = Decimal | dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class EconRecord:
+    """基本支出 by 经济分类: 部门经济分类 款, 政府经济分类 款, amount (一般公共预算)."""
+
+    dept: str
+    gov: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Economic:
+    records: list[EconRecord] = field(default_factory=list)
+    approved: dict[str, Approved] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ThreePublic:
+    """“三公”经费 by item and source."""
+
+    abroad: BySource = field(default_factory=BySource)
+    reception: BySource = field(default_factory=BySource)
+    vehicle_purchase: BySource = field(default_factory=BySource)
+    vehicle_operation: BySource = field(default_factory=BySource)
+
+
+@dataclass(frozen=True)
+class UnitAmount:
+    unit: str
+    amount: BySource = field(default_factory=BySource)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    amount: BySource = field(default_factory=BySource)
+    kind: Literal["运转类", "特定目标类"] | None = None
+
+
+@dataclass(frozen=True)
+class ProjectGroup:
+    """The projects of one 单位, in the order the table prints them."""
+
+    unit: str
+    projects: list[Project] = field(default_factory=list)
+    approved: Approved | None = None
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    """A 收入科目 line (政府性基金 / 国有资本经营 income)."""
+
+    code: str
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Revenue:
+    fund: list[RevenueLine] = field(default_factory=list)
+    soe: list[RevenueLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Procurement:
+    """政府采购预算 by 货物 / 工程 / 服务."""
+
+    goods: Decimal = ZERO
+    works: Decimal = ZERO
+    services: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.goods + self.works + self.services
+
+
+@dataclass(frozen=True)
+class Vehicles:
+    quota: int = 0
+    actual: int = 0
+    leadership: int = 0
+    confidential: int = 0
+    emergency: int = 0
+    law_enforcement: int = 0
+    special: int = 0
+    business: int = 0
+    other: int = 0
+
+
+@dataclass(frozen=True)
+class EquipmentCount:
+    """通用设备 worth at least ``threshold`` (原值, in the edition's unit): how many."""
+
+    threshold: Decimal
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Assets:
+    """国有资产占有使用情况 (counts and areas, not money)."""
+
+    as_of: datetime.date | None = None
+    vehicles: Vehicles = field(default_factory=Vehicles)
+    office_area: Decimal = ZERO
+    equipment: list[EquipmentCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CountAmount:
+    count: int = 0
+    amount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class PerformanceSummary:
+    """绩效目标管理 figures from the budget system (二级项目 counts by kind)."""
+
+    managed: dict[str, CountAmount] = field(default_factory=dict)
+    published: dict[str, CountAmount] = field(default_factory=dict)
+    units_with_targets: int = 0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """budget.yaml: every figure of the edition, entered once."""
+
+    lines: dict[str, Line]
+    approved: dict[str, Approved] = field(default_factory=dict)
+    basic_by_economic: Economic = field(default_factory=Economic)
+    three_public: ThreePublic = field(default_factory=ThreePublic)
+    operating_costs: list[UnitAmount] = field(default_factory=list)
+    projects: list[ProjectGroup] = field(default_factory=list)
+    carryover_projects: list[ProjectGroup] = field(default_factory=list)
+    revenue: Revenue = field(default_factory=Revenue)
+    procurement: Procurement = field(default_factory=Procurement)
+    assets: Assets = field(default_factory=Assets)
+    performance: PerformanceSummary = field(default_factory=PerformanceSummary)
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    type: Literal["行政单位", "参公事业单位", "事业单位", "其他"] = "行政单位"
+
+
+@dataclass(frozen=True)
+class Prior:
+    """上年 figures used in 增减 sentences (when content/ has no previous edition)."""
+
+    total: Decimal | None = None
+    general: Decimal | None = None
+    three_public: ThreePublic | None = None
+    operating_costs: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """edition.yaml: who, which year, what state."""
+
+    department: str
+    year: int
+    status: Literal["draft", "published"] = "draft"
+    unit: Literal["万元", "元"] = "万元"
+    department_code: str | None = None
+    date: datetime.date | None = None
+    units: list[Unit] = field(default_factory=list)
+    prior: Prior = field(default_factory=Prior)
+    tableset: str | None = None
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """glossary.yaml: additions to, replacements of and omissions from the standard one."""
+
+    entries: list[GlossaryEntry] = field(default_factory=list)
+    omit: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    allow_html: bool = False
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    watermark: str = "仅供内部审核"
+
+
+@dataclass(frozen=True)
+class Site:
+    """site.yaml: settings for the whole site."""
+
+    title: str = "部门预算公开"
+    publisher: str = ""
+    tableset: str = "shanxi-13"
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    pdf: PdfOptions = field(default_factory=PdfOptions)
+
+
+def require(condition: bool, pos: Pos | None, message: str) -> None:
+    if not condition:
+        raise BudgetError(pos, message)

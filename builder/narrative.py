@@ -1,0 +1,161 @@
+"""Narrative: Markdown with ``{{ expressions }}`` over the derived figures.
+
+The Markdown source is first rendered as a sandboxed Jinja template (so every figure
+in the text is computed, never typed), then converted to HTML with markdown-it-py.
+Headings of level 2 and 3 become 目录 entries; level 4 and below do not.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+
+from .amounts import round_cents
+from .errors import BudgetError, Pos
+
+
+def wan(value) -> str:
+    """An amount as printed in the text: thousands separators, two decimals; zero is 0."""
+    value = Decimal(value)
+    if not value:
+        return "0"
+    return f"{round_cents(value):,.2f}"
+
+
+def pct(part, whole) -> str:
+    """A share: ``98.60%``; 0% when the part is zero."""
+    part, whole = Decimal(part), Decimal(whole)
+    if not part or not whole:
+        return "0%"
+    share = (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{share}%"
+
+
+def _need(value, what: str):
+    if value is None:
+        raise ValueError(f"{what} is not given (add it under prior: in edition.yaml)")
+    return Decimal(value)
+
+
+def change(current, previous) -> str:
+    """``增加0.80万元`` / ``减少66.26万元`` / ``持平``."""
+    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    diff = current - previous
+    if not round_cents(diff):
+        return "持平"
+    return ("增加" if diff > 0 else "减少") + wan(abs(diff)) + "万元"
+
+
+def rate(current, previous) -> str:
+    """``增长5.44%`` / ``下降1.73%`` / ``持平`` (relative to last year)."""
+    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    diff = current - previous
+    if not round_cents(diff):
+        return "持平"
+    if not previous:
+        return "增长"
+    share = (abs(diff) * 100 / previous).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return ("增长" if diff > 0 else "下降") + f"{share}%"
+
+
+def compare(current, previous) -> str:
+    """``与上年预算数相同`` or ``与上年相比预算数增加0.80万元``."""
+    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    if round_cents(current) == round_cents(previous):
+        return "与上年预算数相同"
+    return "与上年相比预算数" + change(current, previous)
+
+
+def cn_date(value) -> str:
+    """2025-04-02 -> 2025年4月2日."""
+    if not isinstance(value, datetime.date):
+        raise ValueError("a date is not given")
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+FUNCTIONS = {"wan": wan, "pct": pct, "change": change, "rate": rate, "compare": compare,
+             "cn_date": cn_date}
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    headings: list[Heading]
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                               keep_trailing_newline=True)
+    env.globals.update(FUNCTIONS)
+    return env
+
+
+_ENV = _environment()
+
+
+def _template_line(exc: BaseException, name: str) -> int:
+    """The line of the Markdown source where a render error happened."""
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == name:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def expand(text: str, shown: str, names: dict) -> str:
+    """Evaluate the ``{{ … }}`` expressions of a Markdown source."""
+    try:
+        template = _ENV.from_string(text)
+        template.filename = shown
+    except jinja2.TemplateSyntaxError as exc:
+        raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
+    # jinja2 names code compiled from a string '<template>'
+    try:
+        return template.render(**names)
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc, "<template>")
+        message = str(exc.message or exc)
+        match = re.search(r"'([^']+)' is undefined", message)
+        if match:
+            message = f"unknown name '{match.group(1)}' in an expression"
+        else:
+            message = f"unknown name in an expression: {message}"
+        raise BudgetError(Pos(shown, line), message) from None
+    except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
+        line = _template_line(exc, "<template>")
+        raise BudgetError(Pos(shown, line), f"expression failed: {exc}") from None
+
+
+def markdown(text: str, allow_html: bool, anchor_prefix: str) -> Rendered:
+    """Markdown -> HTML; h2/h3 get stable anchors and are returned for the 目录."""
+    md = MarkdownIt("commonmark", {"html": allow_html})
+    tokens = md.parse(text)
+    headings = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            anchor = f"{anchor_prefix}{len(headings) + 1}"
+            token.attrSet("id", anchor)
+            title = tokens[i + 1].content
+            headings.append(Heading(level, title, anchor))
+    html = md.renderer.render(tokens, md.options, {})
+    return Rendered(html, [h for h in headings if h.level in (2, 3)])
+
+
+def render_narrative(text: str, shown: str, names: dict, allow_html: bool,
+                     anchor_prefix: str) -> Rendered:
+    return markdown(expand(text, shown, names), allow_html, anchor_prefix)

@@ -1,0 +1,189 @@
+"""Typed content declared once: dataclasses read from YAML with positions.
+
+A content class is a dataclass; its annotations are the schema. :func:`read` turns a
+:class:`~builder.yamlload.YMap` into an instance, checking keys and types, and gives
+every instance ``pos`` (where the mapping starts) and ``where`` (field -> Pos), so any
+value can be traced back to its file and line.  A class may define ``from_yaml(value,
+pos)`` to accept a shorter form (e.g. a bare amount instead of a mapping).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import types
+import typing
+from decimal import Decimal
+
+from .errors import BudgetError, Pos
+from .yamlload import YList, YMap
+
+_NoneType = type(None)
+
+
+def describe(tp) -> str:
+    origin = typing.get_origin(tp)
+    if tp is Decimal:
+        return "an amount (a number such as 12.34)"
+    if tp is str:
+        return "text"
+    if tp is int:
+        return "a whole number"
+    if tp is bool:
+        return "true or false"
+    if tp is datetime.date:
+        return "a date (YYYY-MM-DD)"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(tp))
+    if origin is list:
+        return "a list"
+    if origin is dict:
+        return "a mapping (key: value)"
+    if dataclasses.is_dataclass(tp):
+        return getattr(tp, "DESCRIPTION", "a mapping")
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe(a) for a in typing.get_args(tp) if a is not _NoneType)
+    return str(tp)
+
+
+def _show(value) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+def convert(value, tp, pos: Pos, what: str):
+    """Convert a YAML value to ``tp``; ``what`` names the value in messages."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not _NoneType]
+        if value is None and len(args) < len(typing.get_args(tp)):
+            return None
+        if len(args) == 1:
+            return convert(value, args[0], pos, what)
+        for arg in args:
+            try:
+                return convert(value, arg, pos, what)
+            except BudgetError:
+                continue
+        raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+    if dataclasses.is_dataclass(tp):
+        hook = getattr(tp, "from_yaml", None)
+        if hook is not None:
+            return hook(value, pos, what)
+        return read(value, tp, pos, what)
+    if tp is Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            hint = ""
+            if isinstance(value, str) and "," in value:
+                hint = " (write it without thousands separators)"
+            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}{hint}")
+        return Decimal(value)
+    if tp is str:
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise BudgetError(pos, f"{what}: {_show(value)} should be text")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise BudgetError(pos, f"{what}: {_show(value)} should be true or false")
+        return value
+    if tp is datetime.date:
+        if not isinstance(value, datetime.date):
+            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+        return value
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+        return value
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if value is None:
+            value = YList()
+            value.pos, value.item_pos = pos, []
+        if not isinstance(value, YList):
+            raise BudgetError(pos, f"{what}: should be a list (items starting with '- ')")
+        result = YList(
+            convert(item, item_tp, ipos, f"{what} item {i + 1}")
+            for i, (item, ipos) in enumerate(zip(value, value.item_pos))
+        )
+        result.pos, result.item_pos = value.pos, value.item_pos
+        return result
+    if origin is dict:
+        key_tp, value_tp = typing.get_args(tp)
+        if value is None:
+            value = YMap()
+            value.pos, value.key_pos = pos, {}
+        if not isinstance(value, YMap):
+            raise BudgetError(pos, f"{what}: should be a mapping (key: value)")
+        result = YMap()
+        result.pos, result.key_pos = value.pos, {}
+        for k, v in value.items():
+            key = convert(k, key_tp, value.key_pos[k], f"{what} key")
+            result[key] = convert(v, value_tp, value.key_pos[k], f"{what} '{k}'")
+            result.key_pos[key] = value.key_pos[k]
+        return result
+    if tp is object:
+        return value
+    raise TypeError(f"unsupported schema type {tp!r}")  # a programming error
+
+
+def fields_of(cls) -> dict:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
+
+
+def key_of(field: dataclasses.Field) -> str:
+    return field.metadata.get("key", field.name)
+
+
+def read(value, cls, pos: Pos, what: str):
+    """Build dataclass ``cls`` from a YAML mapping, rejecting unknown keys."""
+    if value is None:
+        value = YMap()
+        value.pos, value.key_pos = pos, {}
+    if not isinstance(value, YMap):
+        raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(cls)}")
+    hints = typing.get_type_hints(cls)
+    fields = {key_of(f): f for f in dataclasses.fields(cls) if f.init}
+    for key in value:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            allowed = ", ".join(fields)
+            raise BudgetError(
+                value.key_pos[key],
+                f"unknown key '{key}' in {what}{hint}; allowed keys: {allowed}",
+            )
+    kwargs, where = {}, {}
+    for key, field in fields.items():
+        if key in value:
+            kpos = value.key_pos[key]
+            kwargs[field.name] = convert(value[key], hints[field.name], kpos, f"{what}: '{key}'")
+            where[field.name] = kpos
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise BudgetError(value.pos, f"{what}: missing required key '{key}'")
+        else:
+            tp = hints[field.name]
+            if typing.get_origin(tp) in (dict, list):
+                kwargs[field.name] = convert(None, tp, value.pos, what)
+            elif dataclasses.is_dataclass(tp):
+                kwargs[field.name] = read(None, tp, value.pos, what)
+    obj = cls(**kwargs)
+    object.__setattr__(obj, "pos", value.pos)
+    object.__setattr__(obj, "where", where)
+    return obj
+
+
+def pos_of(obj, field: str | None = None) -> Pos | None:
+    """The position of an instance, or of one of its fields when given."""
+    if field is not None:
+        where = getattr(obj, "where", {})
+        if field in where:
+            return where[field]
+    return getattr(obj, "pos", None)
