@@ -44,7 +44,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool) -> None:
     """Check and build every edition under content/ into the output folder."""
-    progress = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
+    progress = (lambda m: None) if quiet else click.echo
     try:
         build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress)
     except Exception as exc:  # every error ends as one line and exit 1

@@ -7,7 +7,7 @@ Headings of level 2 and 3 become 目录 entries; level 4 and below do not.
 from __future__ import annotations
 
 import datetime
-import re
+import difflib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -95,10 +95,41 @@ class Rendered:
     headings: list[Heading]
 
 
+class _Unknown(jinja2.StrictUndefined):
+    """Undefined that names what is missing and suggests what was meant."""
+
+    @property
+    def _undefined_message(self) -> str:
+        name = self._undefined_name
+        obj = self._undefined_obj
+        if obj is jinja2.utils.missing:
+            return f"unknown name '{name}' in an expression"
+        known = sorted(k for k in (vars(obj) if hasattr(obj, "__dict__") else {}) if not k.startswith("_"))
+        if isinstance(obj, dict):
+            known = sorted(str(k) for k in obj)
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        listing = f" (known: {', '.join(known)})" if known and not close else ""
+        return f"unknown name '{name}' in an expression{hint}{listing}"
+
+
+def _strict(function):
+    """Make a narrative function fail with the undefined name, not a conversion error."""
+
+    def wrapper(*args):
+        for arg in args:
+            if isinstance(arg, jinja2.Undefined):
+                arg._fail_with_undefined_error()
+        return function(*args)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=True)
-    env.globals.update(FUNCTIONS)
+    env = SandboxedEnvironment(undefined=_Unknown, autoescape=False, keep_trailing_newline=True)
+    env.globals.update({name: _strict(f) for name, f in FUNCTIONS.items()})
     return env
 
 
@@ -123,20 +154,12 @@ def expand(text: str, shown: str, names: dict) -> str:
         template.filename = shown
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
-    # jinja2 names code compiled from a string '<template>'
     try:
         return template.render(**names)
     except jinja2.UndefinedError as exc:
-        line = _template_line(exc, "<template>")
-        message = str(exc.message or exc)
-        match = re.search(r"'([^']+)' is undefined", message)
-        if match:
-            message = f"unknown name '{match.group(1)}' in an expression"
-        else:
-            message = f"unknown name in an expression: {message}"
-        raise BudgetError(Pos(shown, line), message) from None
+        raise BudgetError(Pos(shown, _template_line(exc, shown)), str(exc.message)) from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
-        line = _template_line(exc, "<template>")
+        line = _template_line(exc, shown)
         raise BudgetError(Pos(shown, line), f"expression failed: {exc}") from None
 
 

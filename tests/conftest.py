@@ -1,0 +1,38 @@
+"""Shared fixtures: the repository (which is also the example site) and site copies."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+def copy_site(dest: Path) -> Path:
+    """A private copy of the example site (site.yaml, content/, templates/, theme/)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "site.yaml", dest / "site.yaml")
+    for name in ("content", "templates", "theme"):
+        shutil.copytree(ROOT / name, dest / name)
+    return dest
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path) -> Path:
+    return copy_site(tmp_path / "site")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The example site built once for the session (HTML only)."""
+    from builder.build import build_site
+
+    out = tmp_path_factory.mktemp("built") / "_site"
+    build_site(ROOT, out, pdf=False)
+    return out
