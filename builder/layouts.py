@@ -214,6 +214,8 @@ def layout_revenue(spec: TableSpec, ctx: Context) -> list[Row]:
 def layout_soe_balance(spec: TableSpec, ctx: Context) -> list[Row]:
     left = _revenue_rows(ctx.budget.revenue.soe)
     right = [r.cells for r in subject_rows(ctx, _measures(spec))]
+    if right:  # one 合计 row across both sides: the label is printed once, on the left
+        right[0][0] = Cell(kind="code")
     rows = []
     for i in range(max(len(left), len(right))):
         lc = left[i] if i < len(left) else [Cell(kind="code"), Cell(kind="name"), Cell(kind="amount")]
