@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from .amounts import Ledger, Measure, parse_measure
+from .amounts import Ledger, parse_measure
 from .codes import CodeList
 from .layouts import Context, Table, build_table
 from .load import SourceEdition
@@ -148,5 +148,3 @@ def derive(source: SourceEdition, codes: CodeList, tableset: TableSet) -> Derive
     tables = [build_table(i, spec, ctx) for i, spec in enumerate(tableset.tables, start=1)]
     return Derived(tables=tables, figures=figures(source, codes, ctx), roundings=roundings)
 
-
-__all__ = ["Derived", "derive", "Measure"]

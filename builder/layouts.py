@@ -5,10 +5,9 @@ it shows, its title and header come from the table set (data, not code).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .amounts import Figure, Ledger, Measure, parse_measure
-from .errors import Pos
 from .model import ZERO
 from .tableset import HeaderCell, TableSpec, header_width
 
@@ -53,8 +52,6 @@ class Table:
     rows: list[Row]
     width: int
     empty: bool
-    csv_name: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -316,5 +313,4 @@ def build_table(index: int, spec: TableSpec, ctx: Context) -> Table:
         rows=rows,
         width=header_width(spec),
         empty=empty,
-        csv_name=f"table-{index}.csv",
     )

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 from builder.build import build_site
 from builder.narrative import change, compare, pct, rate, wan
