@@ -7,7 +7,6 @@ from typing import Callable
 
 from . import check as check_stage
 from .codes import load_codes
-from .derive import derive
 from .errors import BudgetError
 from .load import load_site, templates_dir, theme_dir
 from .render import environment, render_archive, render_edition
@@ -54,15 +53,14 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         year = edition.edition.year
         progress(f"[{i}/{len(source.editions)}] {year}: checking")
         codes = load_codes(year, edition.edition.where.get("year"))
-        findings = check_stage.check(edition, codes)
+        tableset_name = edition.edition.tableset or source.site.tableset
+        tableset = load_tableset(tableset_name, root,
+                                 edition.edition.where.get("tableset") or source.site.where.get("tableset"))
+        findings, derived = check_stage.check(edition, codes, tableset)
         result.findings.extend(findings)
         errors = [f for f in findings if f.level == "error"]
         if errors:
             raise BuildFailed(errors)
-        tableset_name = edition.edition.tableset or source.site.tableset
-        tableset = load_tableset(tableset_name, root,
-                                 edition.edition.where.get("tableset") or source.site.where.get("tableset"))
-        derived = derive(edition, codes, tableset)
         progress(f"[{i}/{len(source.editions)}] {year}: rendering {len(derived.tables)} tables")
         for rel, html in render_edition(source, edition, derived, env, summaries).items():
             files[f"{year}/{rel}"] = html

@@ -1,86 +1,46 @@
-"""Check stage: rules over the model, each finding ``file:line: level[rule]: message``.
+"""Check stage: run every rule over an edition and collect findings.
 
-This module holds the rules the build cannot do without (codes must be known, names
-must resolve). The arithmetic and completeness rules are added here as they come.
+Each finding prints as ``file:line: level[rule]: message``. The rules live in
+builder/rules/, one module per family; each rule is a function taking a
+:class:`Subject` and yielding :class:`~builder.findings.Finding`.
+Rules of the modules in ``rules.FIRST`` (codes, names) run first; when they find an
+error the others do not run, since the tables cannot be derived reliably.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .codes import CodeList
-from .errors import Pos
+from .derive import Derived, derive
+from .findings import LEVELS, Finding
 from .load import SourceEdition
+from .rules import FIRST, MODULES
+from .tableset import TableSet
 
 
-@dataclass(frozen=True)
-class Finding:
-    pos: Pos | None
-    level: str  # error | warning | note
-    rule: str
-    message: str
+@dataclass
+class Subject:
+    """What a rule looks at: the sources, the code list, the table set, the derived tables."""
 
-    def __str__(self) -> str:
-        where = f"{self.pos}: " if self.pos else ""
-        return f"{where}{self.level}[{self.rule}]: {self.message}"
+    source: SourceEdition
+    codes: CodeList
+    tableset: TableSet
+    derived: Derived | None = None
 
 
-def _codes_rule(source: SourceEdition, codes: CodeList):
-    lines = source.budget.lines
-    for code in lines:
-        pos = lines.key_pos[code]
-        if not re.fullmatch(r"\d{7}", code):
-            yield Finding(pos, "error", "code-format",
-                          f"'{code}' is not a 功能分类 项 code: budget lines are entered per 项 (7 digits)")
-            continue
-        for part, level in ((code[:3], "类"), (code[:5], "款"), (code, "项")):
-            if part not in codes.functional:
-                yield Finding(pos, "error", "code-unknown",
-                              f"科目编码 {part} ({level}) is not in the {codes.year} 功能分类 code list; "
-                              "check the code, or add it to the code list if it is new this year")
-                break
+def _run(modules, subject: Subject) -> list[Finding]:
+    return [f for module in modules for rule in module.RULES for f in rule(subject)]
 
 
-def _economic_rule(source: SourceEdition, codes: CodeList):
-    records = source.budget.basic_by_economic.records
-    for record, pos in zip(records, records.item_pos):
-        if record.dept not in codes.economic_dept or len(record.dept) != 5:
-            yield Finding(pos, "error", "economic-code-unknown",
-                          f"部门经济分类 {record.dept} is not a 款 of the {codes.year} code list")
-        if record.gov not in codes.economic_gov or len(record.gov) != 5:
-            yield Finding(pos, "error", "economic-code-unknown",
-                          f"政府经济分类 {record.gov} is not a 款 of the {codes.year} code list")
+def check(source: SourceEdition, codes: CodeList, tableset: TableSet) -> tuple[list[Finding], Derived | None]:
+    """All findings for an edition (sorted: errors first), and its derived tables."""
+    subject = Subject(source, codes, tableset)
+    findings = _run(FIRST, subject)
+    if not any(f.level == "error" for f in findings):
+        subject.derived = derive(source, codes, tableset)
+        findings += _run([m for m in MODULES if m not in FIRST], subject)
+    findings.sort(key=lambda f: (LEVELS.index(f.level), str(f.pos), f.rule))
+    return findings, subject.derived
 
 
-def _approved_rule(source: SourceEdition, codes: CodeList):
-    approved = source.budget.approved
-    prefixes = {c[:n] for c in source.budget.lines for n in (3, 5, 7)}
-    for key in approved:
-        if key != "total" and key not in prefixes:
-            yield Finding(approved.key_pos[key], "error", "approved-unknown",
-                          f"approved figure for '{key}', which is neither 'total' nor a 科目 of the budget lines")
-
-
-def _units_rule(source: SourceEdition, codes: CodeList):
-    known = {u.name for u in source.edition.units}
-    if not known:
-        return
-    budget = source.budget
-    for groups in (budget.projects, budget.carryover_projects):
-        for group, pos in zip(groups, groups.item_pos):
-            if group.unit not in known:
-                yield Finding(pos, "error", "unit-unknown",
-                              f"单位 '{group.unit}' is not listed under units: in edition.yaml")
-    for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
-        if entry.unit not in known:
-            yield Finding(pos, "error", "unit-unknown",
-                          f"单位 '{entry.unit}' is not listed under units: in edition.yaml")
-
-
-RULES = [_codes_rule, _economic_rule, _approved_rule, _units_rule]
-
-
-def check(source: SourceEdition, codes: CodeList) -> list[Finding]:
-    findings = [f for rule in RULES for f in rule(source, codes)]
-    order = {"error": 0, "warning": 1, "note": 2}
-    return sorted(findings, key=lambda f: (order[f.level], str(f.pos), f.rule))
+__all__ = ["Finding", "Subject", "check"]

@@ -1,0 +1,65 @@
+"""Rules on codes and names: 科目编码, 经济分类, 单位, approved keys."""
+from __future__ import annotations
+
+import re
+
+from ..findings import Finding
+
+
+def functional_codes(subject):
+    source, codes = subject.source, subject.codes
+    lines = source.budget.lines
+    for code in lines:
+        pos = lines.key_pos[code]
+        if not re.fullmatch(r"\d{7}", code):
+            yield Finding(pos, "error", "code-format",
+                          f"'{code}' is not a 功能分类 项 code: budget lines are entered per 项 (7 digits)")
+            continue
+        for part, level in ((code[:3], "类"), (code[:5], "款"), (code, "项")):
+            if part not in codes.functional:
+                yield Finding(pos, "error", "code-unknown",
+                              f"科目编码 {part} ({level}) is not in the {codes.year} 功能分类 code list; "
+                              "check the code, or add it to the code list if it is new this year")
+                break
+
+
+def economic_codes(subject):
+    source, codes = subject.source, subject.codes
+    records = source.budget.basic_by_economic.records
+    for record, pos in zip(records, records.item_pos):
+        if record.dept not in codes.economic_dept or len(record.dept) != 5:
+            yield Finding(pos, "error", "economic-code-unknown",
+                          f"部门经济分类 {record.dept} is not a 款 of the {codes.year} code list")
+        if record.gov not in codes.economic_gov or len(record.gov) != 5:
+            yield Finding(pos, "error", "economic-code-unknown",
+                          f"政府经济分类 {record.gov} is not a 款 of the {codes.year} code list")
+
+
+def approved_keys(subject):
+    source, codes = subject.source, subject.codes
+    approved = source.budget.approved
+    prefixes = {c[:n] for c in source.budget.lines for n in (3, 5, 7)}
+    for key in approved:
+        if key != "total" and key not in prefixes:
+            yield Finding(approved.key_pos[key], "error", "approved-unknown",
+                          f"approved figure for '{key}', which is neither 'total' nor a 科目 of the budget lines")
+
+
+def unit_names(subject):
+    source, codes = subject.source, subject.codes
+    known = {u.name for u in source.edition.units}
+    if not known:
+        return
+    budget = source.budget
+    for groups in (budget.projects, budget.carryover_projects):
+        for group, pos in zip(groups, groups.item_pos):
+            if group.unit not in known:
+                yield Finding(pos, "error", "unit-unknown",
+                              f"单位 '{group.unit}' is not listed under units: in edition.yaml")
+    for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
+        if entry.unit not in known:
+            yield Finding(pos, "error", "unit-unknown",
+                          f"单位 '{entry.unit}' is not listed under units: in edition.yaml")
+
+
+RULES = [functional_codes, economic_codes, approved_keys, unit_names]
