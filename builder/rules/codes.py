@@ -36,7 +36,7 @@ def economic_codes(subject):
 
 
 def approved_keys(subject):
-    source, codes = subject.source, subject.codes
+    source = subject.source
     approved = source.budget.approved
     prefixes = {c[:n] for c in source.budget.lines for n in (3, 5, 7)}
     for key in approved:
@@ -46,7 +46,7 @@ def approved_keys(subject):
 
 
 def unit_names(subject):
-    source, codes = subject.source, subject.codes
+    source = subject.source
     known = {u.name for u in source.edition.units}
     if not known:
         return
