@@ -76,6 +76,8 @@ class Figure:
 
     derived: Decimal
     approved: Decimal | None = None
+    terms: int = 0  # how many entered amounts were summed
+    pos: Pos | None = None  # where the approved figure is stated
 
     @property
     def value(self) -> Decimal:
@@ -87,13 +89,23 @@ class Figure:
 
 @dataclass(frozen=True)
 class Rounding:
-    """An approved figure that differs from its derived sum (for the checks)."""
+    """An approved figure applied in place of its derived sum (for the checks)."""
 
     pos: Pos | None
+    key: str  # the measure it was stated for ("total", "personnel", ...)
     what: str
     derived: Decimal
     approved: Decimal
     terms: int
+
+    @property
+    def tolerance(self) -> Decimal:
+        """What rounding can explain: half a cent per rounded figure, the total included."""
+        return half_cents(self.terms + 1)
+
+
+def half_cents(count: int) -> Decimal:
+    return Decimal("0.005") * count
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -125,16 +137,17 @@ class Ledger:
         """
         selected = self._selected(prefix, measure)
         derived = sum((e[2] for e in selected), ZERO)
+        terms = len(selected)
         if approved is None or not selected:
-            return Figure(derived)
+            return Figure(derived, terms=terms)
         given = approved if isinstance(approved, dict) else {"total": approved}
         cells = {(e[0], e[1]) for e in selected}
         for text, value in given.items():
             other = parse_measure(text, pos)
             if {(e[0], e[1]) for e in self._selected(prefix, other)} == cells:
-                if value != derived and roundings is not None:
-                    rounding = Rounding(pos, what, derived, value, len(selected))
-                    if rounding not in roundings:
-                        roundings.append(rounding)
-                return Figure(derived, value)
-        return Figure(derived)
+                if roundings is not None and not any(
+                    r.pos == pos and r.key == text for r in roundings
+                ):
+                    roundings.append(Rounding(pos, text, what, derived, value, terms))
+                return Figure(derived, value, terms, pos)
+        return Figure(derived, terms=terms)

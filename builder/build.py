@@ -22,6 +22,64 @@ class BuildFailed(Exception):
         self.findings = findings
 
 
+class UnknownEdition(Exception):
+    """--edition names a year that content/ does not have (a usage error)."""
+
+
+@dataclass
+class CheckReport:
+    editions: list[int]
+    findings: list
+
+    def count(self, level: str) -> int:
+        return sum(1 for f in self.findings if f.level == level)
+
+    def summary(self) -> str:
+        years = "、".join(str(y) for y in self.editions)
+        return (f"checked {years}: {self.count('error')} error(s), {self.count('warning')} warning(s), "
+                f"{self.count('note')} note(s)")
+
+    def exit_status(self, strict: bool) -> int:
+        return 1 if self.count("error") or (strict and self.count("warning")) else 0
+
+    def as_json(self) -> dict:
+        return {
+            "editions": self.editions,
+            "summary": {level: self.count(level) for level in ("error", "warning", "note")},
+            "findings": [
+                {"file": f.pos.file if f.pos else None, "line": f.pos.line if f.pos else None,
+                 "level": f.level, "rule": f.rule, "message": f.message}
+                for f in self.findings
+            ],
+        }
+
+
+def _edition_setup(source, root: Path, edition):
+    year = edition.edition.year
+    codes = load_codes(year, edition.edition.where.get("year"))
+    tableset_name = edition.edition.tableset or source.site.tableset
+    tableset = load_tableset(tableset_name, root,
+                             edition.edition.where.get("tableset") or source.site.where.get("tableset"))
+    return codes, tableset
+
+
+def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
+    """Run the checks over every edition (or one); nothing is written."""
+    root = Path(site_dir)
+    source = load_site(root)
+    editions = source.editions
+    if year is not None:
+        editions = [e for e in editions if e.edition.year == year]
+        if not editions:
+            known = ", ".join(str(e.edition.year) for e in source.editions)
+            raise UnknownEdition(f"no edition {year} under content/ (editions: {known})")
+    findings = []
+    for edition in editions:
+        codes, tableset = _edition_setup(source, root, edition)
+        findings += check_stage.check(source, edition, codes, tableset)[0]
+    return CheckReport([e.edition.year for e in editions], findings)
+
+
 @dataclass
 class BuildResult:
     out: Path
@@ -36,8 +94,13 @@ def _theme_files(root: Path) -> dict[str, bytes]:
 
 
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
-               progress: Callable[[str], None] = lambda message: None) -> BuildResult:
-    """Build the whole site. Raises BudgetError or BuildFailed on content errors."""
+               progress: Callable[[str], None] = lambda message: None,
+               warn: Callable[[str], None] = lambda message: None) -> BuildResult:
+    """Build the whole site. Raises BudgetError or BuildFailed on content errors.
+
+    ``progress`` receives progress lines, ``warn`` the errors and warnings of the checks
+    that do not stop the build (those of a draft).
+    """
     root = Path(site_dir)
     source = load_site(root)
     out = Path(out_dir) if out_dir is not None else root / "_site"
@@ -52,17 +115,20 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     for i, edition in enumerate(source.editions, start=1):
         year = edition.edition.year
         progress(f"[{i}/{len(source.editions)}] {year}: checking")
-        codes = load_codes(year, edition.edition.where.get("year"))
-        tableset_name = edition.edition.tableset or source.site.tableset
-        tableset = load_tableset(tableset_name, root,
-                                 edition.edition.where.get("tableset") or source.site.where.get("tableset"))
-        findings, derived = check_stage.check(edition, codes, tableset)
+        codes, tableset = _edition_setup(source, root, edition)
+        findings, derived = check_stage.check(source, edition, codes, tableset)
         result.findings.extend(findings)
         errors = [f for f in findings if f.level == "error"]
-        if errors:
+        # a published edition with errors is not published; a draft still builds (for
+        # previews) and shows its errors, unless they leave nothing to show
+        if errors and (derived is None or edition.edition.status == "published"):
             raise BuildFailed(errors)
+        for finding in findings:
+            if finding.level != "note":
+                warn(str(finding))
         progress(f"[{i}/{len(source.editions)}] {year}: rendering {len(derived.tables)} tables")
-        for rel, html in render_edition(source, edition, derived, env, summaries).items():
+        shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
+        for rel, html in render_edition(source, edition, derived, env, summaries, shown).items():
             files[f"{year}/{rel}"] = html
         for rel, data in theme.items():
             files[f"{year}/assets/{rel}"] = data
@@ -76,4 +142,4 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     return result
 
 
-__all__ = ["BudgetError", "BuildFailed", "BuildResult", "build_site"]
+__all__ = ["BudgetError", "BuildFailed", "BuildResult", "CheckReport", "UnknownEdition", "build_site", "check_site"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .codes import CodeList
-from .derive import Derived, derive
+from .derive import Derived, derive, glossary
 from .findings import LEVELS, Finding
-from .load import SourceEdition
+from .load import SourceEdition, SourceSite
 from .rules import FIRST, MODULES
 from .tableset import TableSet
 
@@ -22,19 +22,29 @@ from .tableset import TableSet
 class Subject:
     """What a rule looks at: the sources, the code list, the table set, the derived tables."""
 
+    site: SourceSite
     source: SourceEdition
     codes: CodeList
     tableset: TableSet
     derived: Derived | None = None
+
+    @property
+    def root(self):
+        return self.site.root
+
+    @property
+    def glossary(self) -> list:
+        return glossary(self.site.standard_glossary, self.source.glossary)
 
 
 def _run(modules, subject: Subject) -> list[Finding]:
     return [f for module in modules for rule in module.RULES for f in rule(subject)]
 
 
-def check(source: SourceEdition, codes: CodeList, tableset: TableSet) -> tuple[list[Finding], Derived | None]:
+def check(site: SourceSite, source: SourceEdition, codes: CodeList,
+          tableset: TableSet) -> tuple[list[Finding], Derived | None]:
     """All findings for an edition (sorted: errors first), and its derived tables."""
-    subject = Subject(source, codes, tableset)
+    subject = Subject(site, source, codes, tableset)
     findings = _run(FIRST, subject)
     if not any(f.level == "error" for f in findings):
         subject.derived = derive(source, codes, tableset)

@@ -1,12 +1,13 @@
 """The budgetsite command line: parses options and calls the library, nothing more."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from .build import BuildFailed, build_site
+from .build import BuildFailed, UnknownEdition, build_site, check_site
 from .errors import BudgetError
 
 
@@ -46,9 +47,35 @@ def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool
     """Check and build every edition under content/ into the output folder."""
     progress = (lambda m: None) if quiet else click.echo
     try:
-        build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress)
+        build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress,
+                   warn=lambda m: click.echo(m, err=True))
     except Exception as exc:  # every error ends as one line and exit 1
         _fail(ctx.obj["debug"], exc)
+
+
+@main.command("check")
+@click.option("--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+@click.option("--edition", "year", type=int, default=None, help="Check only this edition (year).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one finding a line; json: for CI and editors.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.pass_context
+def check_command(ctx: click.Context, site_dir: Path, year: int | None, fmt: str, strict: bool) -> None:
+    """Prove every figure and every required part; exit 1 on errors."""
+    try:
+        report = check_site(site_dir, year)
+    except UnknownEdition as exc:
+        raise click.BadParameter(str(exc), param_hint="--edition") from None
+    except Exception as exc:
+        _fail(ctx.obj["debug"], exc)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(report.summary())
+    sys.exit(report.exit_status(strict))
 
 
 if __name__ == "__main__":

@@ -56,8 +56,8 @@ def _three_public(tp: ThreePublic | None, measure: str = "fiscal") -> SimpleName
         vehicle_purchase=amount(tp.vehicle_purchase),
         vehicle_operation=amount(tp.vehicle_operation),
     )
-    ns.vehicle = ns.vehicle_purchase + ns.vehicle_operation
-    ns.total = ns.abroad + ns.reception + ns.vehicle
+    ns.vehicle = tp.approved.get("vehicle", ns.vehicle_purchase + ns.vehicle_operation)
+    ns.total = tp.approved.get("total", ns.abroad + ns.reception + ns.vehicle)
     return ns
 
 
@@ -130,7 +130,11 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNames
         economic=economic,
         three_public=_three_public(budget.three_public),
         operating=operating,
-        procurement=budget.procurement,
+        procurement=SimpleNamespace(
+            goods=budget.procurement.goods, works=budget.procurement.works,
+            services=budget.procurement.services,
+            total=budget.procurement.sum if budget.procurement.total is None else budget.procurement.total,
+        ),
         assets=budget.assets,
         performance=SimpleNamespace(
             managed=_counts(budget.performance.managed),
@@ -139,6 +143,14 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNames
         ),
         prior=prior,
     )
+
+
+def glossary(standard: list, own) -> list:
+    """The 名词解释: the standard terms (less omitted, replaced by own), then own new terms."""
+    mine = {e.term: e for e in own.entries}
+    omit = set(own.omit)
+    merged = [mine.pop(e.term, e) for e in standard if e.term not in omit]
+    return merged + list(mine.values())
 
 
 def derive(source: SourceEdition, codes: CodeList, tableset: TableSet) -> Derived:

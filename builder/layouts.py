@@ -245,10 +245,19 @@ def layout_three_public(spec: TableSpec, ctx: Context) -> list[Row]:
         ("①公务用车购置费", ("vehicle", "purchase"), 1),
         ("②公务用车运行维护费", ("vehicle", "operation"), 1),
     ]
-    rows = [Row([Cell(label, kind="name", level=level, row_header=True)] +
-                _amounts(ledger, path, measures, None, None, label, ctx)) for label, path, level in items]
+    approved = tp.approved
+
+    def stated(key):
+        return (approved[key], approved.key_pos[key]) if key in approved else (None, None)
+
+    rows = []
+    for label, path, level in items:
+        a, p = stated("vehicle") if path == ("vehicle",) else (None, None)
+        rows.append(Row([Cell(label, kind="name", level=level, row_header=True)] +
+                        _amounts(ledger, path, measures, a, p, label, ctx)))
+    a, p = stated("total")
     rows.append(Row([Cell("合计", kind="name", row_header=True)] +
-                    _amounts(ledger, (), measures, None, None, "合计", ctx), "total"))
+                    _amounts(ledger, (), measures, a, p, "“三公”经费合计", ctx), "total"))
     return rows
 
 

@@ -115,6 +115,7 @@ class ThreePublic:
     reception: BySource = field(default_factory=BySource)
     vehicle_purchase: BySource = field(default_factory=BySource)
     vehicle_operation: BySource = field(default_factory=BySource)
+    approved: dict[str, Decimal] = field(default_factory=dict)  # 批复 合计 (total) / vehicle
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,10 @@ class Procurement:
     goods: Decimal = ZERO
     works: Decimal = ZERO
     services: Decimal = ZERO
+    total: Decimal | None = None  # the stated 总额, when the budget system prints one
 
     @property
-    def total(self) -> Decimal:
+    def sum(self) -> Decimal:
         return self.goods + self.works + self.services
 
 

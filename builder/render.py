@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 
 from .amounts import Figure, round_cents
-from .derive import Derived
+from .derive import Derived, glossary
 from .layouts import cn_number
 from .load import SourceEdition, SourceSite
 from .narrative import render_narrative
@@ -45,14 +45,12 @@ class Part:
 
 
 def glossary_entries(site: SourceSite, source: SourceEdition) -> list:
-    own = {e.term: e for e in source.glossary.entries}
-    omit = set(source.glossary.omit)
-    merged = [own.pop(e.term, e) for e in site.standard_glossary if e.term not in omit]
-    return merged + list(own.values())
+    return glossary(site.standard_glossary, source.glossary)
 
 
 def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
-                   env: jinja2.Environment, editions: list) -> dict[str, str]:
+                   env: jinja2.Environment, editions: list, findings=()) -> dict[str, str]:
+    """The edition's pages; ``findings`` (a draft's errors and warnings) are shown on them."""
     ed = source.edition
     names = vars(derived.figures)
     allow_html = site.site.markdown.allow_html
@@ -68,7 +66,7 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
              [(h.level, h.text, f"explanation.html#{h.anchor}") for h in explanation.headings]),
         Part("第四部分", "名词解释", "glossary.html"),
     ]
-    common = dict(site=site.site, edition=ed, parts=parts, editions=editions,
+    common = dict(site=site.site, edition=ed, parts=parts, editions=editions, findings=list(findings),
                   doc_title=f"{ed.department}{ed.year}年度部门预算公开")
     pages = {
         "index.html": ("edition_index.html", {}),

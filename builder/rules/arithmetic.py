@@ -1,0 +1,204 @@
+"""Arithmetic rules: stated (批复) figures vs derived sums, and the printed tables adding up.
+
+Every figure is derived from the entered amounts, so the tables add up by construction;
+what can disagree is a stated 批复 figure (or the printed rounded figures of a table,
+which a reader adds up). Within the rounding of the summands that is a note (尾差);
+beyond it, an error.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..amounts import Figure, round_cents
+from ..model import ZERO
+from ..findings import Finding
+from .common import compare, measure_name, money
+
+
+def approved_figures(subject):
+    """Every stated figure against the sum it replaces; stated figures that apply nowhere."""
+    roundings = subject.derived.roundings
+    for r in roundings:
+        f = compare(r.pos, "approved", f"批复数 of {r.what} ({measure_name(r.key)})", r.approved,
+                    r.derived, r.terms, "the amounts it sums give")
+        if f:
+            yield f
+    used = {(r.pos, r.key) for r in roundings}
+    for pos, key, what in _stated(subject.source.budget):
+        if (pos, key) not in used:
+            yield Finding(pos, "warning", "approved-unused",
+                          f"批复数 for {what} ({measure_name(key)}) is not printed in any table: "
+                          "check the code and the measure it is stated for")
+
+
+def _stated(budget):
+    def entries(mapping, what):
+        for key, value in mapping.items():
+            pos = mapping.key_pos[key]
+            for measure in (value if isinstance(value, dict) else {"total": value}):
+                yield pos, measure, what(key)
+
+    yield from entries(budget.approved, lambda k: "合计" if k == "total" else k)
+    yield from entries(budget.basic_by_economic.approved,
+                       lambda k: "经济分类合计" if k == "total" else f"经济分类 {k}")
+    yield from entries(budget.three_public.approved,
+                       lambda k: "“三公”经费合计" if k == "total" else "公务用车购置及运行费")
+    for groups in (budget.projects, budget.carryover_projects):
+        for group in groups:
+            if group.approved is not None:
+                approved = group.approved
+                for measure in (approved if isinstance(approved, dict) else {"total": approved}):
+                    yield group.where["approved"], measure, group.unit
+
+
+# -- the printed tables add up -------------------------------------------------------
+
+def _figures(row, first: int) -> list[Figure | None]:
+    return [c.figure for c in row.cells[first:]]
+
+
+def _pos(figures, fallback):
+    for f in figures:
+        if f is not None and f.pos is not None:
+            return f.pos
+    return fallback
+
+
+def _sum_check(rule, parent_label, parent, children, headers, fallback, children_name):
+    """Compare each printed column of ``parent`` with the printed columns of ``children``."""
+    columns: dict = {}  # (printed, sum, terms, pos) -> column names: one finding per row
+    for j, header in enumerate(headers):
+        p = parent[j]
+        if p is None:
+            continue
+        kids = [c[j] for c in children if c[j] is not None]
+        total = sum((round_value(k) for k in kids), ZERO)
+        key = (round_value(p), total, len(kids), _pos([p] + kids, fallback))
+        columns.setdefault(key, []).append(header)
+    for (printed, total, terms, pos), names in columns.items():
+        f = compare(pos, rule, f"{parent_label} {'、'.join(names)}", printed, total, terms,
+                    f"its {children_name} add up to")
+        if f:
+            yield f
+
+
+def round_value(figure: Figure | None) -> Decimal:
+    return round_cents(figure.value) if figure is not None else ZERO
+
+
+def _subject_rows(table):
+    """(code, figures) for every 科目 row and the 合计 row (code '')."""
+    for row in table.rows:
+        code = row.cells[0].text
+        if code == "合计" or code.isdigit():
+            yield ("" if code == "合计" else code), _figures(row, 2)
+
+
+def _column_names(spec):
+    return [measure_name(c) for c in spec.columns]
+
+
+def _split_check(label, figures, spec, fallback, parts):
+    """合计 = 基本 + 项目 (or 人员 + 公用) on one printed row."""
+    names = list(spec.columns)
+    whole, a, b = parts
+    if not {whole, a, b} <= set(names):
+        return
+    fw, fa, fb = (figures[names.index(x)] for x in (whole, a, b))
+    if fw is None:
+        return
+    f = compare(_pos([fw, fa, fb], fallback), "split", f"{label} {measure_name(whole)}",
+                round_value(fw), round_value(fa) + round_value(fb), 2,
+                f"{measure_name(a)} + {measure_name(b)} =")
+    if f:
+        yield f
+
+
+def _check_table(table, spec, budget):
+    fallback = budget.where.get("lines")
+    headers = _column_names(spec)
+    if table.layout == "subjects":
+        rows = dict(_subject_rows(table))
+        for code, figures in rows.items():
+            label = code or "合计"
+            level = {0: 3, 3: 5, 5: 7}.get(len(code))
+            children = [f for c, f in rows.items() if len(c) == level and c.startswith(code)]
+            if children:
+                name = {3: "类 rows", 5: "款 rows", 7: "项 rows"}[level]
+                yield from _sum_check("sum", label, figures, children, headers, fallback, name)
+            yield from _split_check(label, figures, spec, fallback, ("total", "basic", "project"))
+    elif table.layout == "economic":
+        fallback = budget.basic_by_economic.where.get("records", fallback)
+        total, groups, current = None, [], None
+        for row in table.rows:
+            figures = _figures(row, 2)
+            if row.role == "total":
+                total = figures
+            elif row.role == "group":
+                current = [row.cells[0].text, figures, []]
+                groups.append(current)
+            elif current is not None:
+                current[2].append(figures)
+            yield from _split_check(row.cells[0].text, figures, spec, fallback,
+                                    ("total", "personnel", "public"))
+        if total is not None:
+            yield from _sum_check("sum", "合计", total, [g[1] for g in groups], headers, fallback,
+                                  "经济分类 类 rows")
+        for label, figures, items in groups:
+            yield from _sum_check("sum", label, figures, items, headers, fallback, "款 rows")
+    elif table.layout == "projects" and table.rows:
+        key = "carryover_projects" if spec.carryover else "projects"
+        fallback = budget.where.get(key, fallback)
+        dept, units, current = _figures(table.rows[0], 1), [], None
+        for row in table.rows[1:]:
+            if row.role == "group":
+                current = [row.cells[0].text, _figures(row, 1), []]
+                units.append(current)
+            elif current is not None:
+                current[2].append(_figures(row, 1))
+        yield from _sum_check("sum", table.rows[0].cells[0].text, dept, [u[1] for u in units],
+                              headers, fallback, "单位 rows")
+        for label, figures, items in units:
+            yield from _sum_check("sum", label, figures, items, headers, fallback, "projects")
+    elif table.layout == "three_public":
+        fallback = budget.where.get("three_public", fallback)
+        rows = [_figures(r, 1) for r in table.rows]  # 出国, 接待, 车辆, 购置, 运行, 合计
+        yield from _sum_check("sum", "公务用车购置及运行费", rows[2], rows[3:5], headers, fallback,
+                              "购置 and 运行 add up to")
+        yield from _sum_check("sum", "“三公”经费合计", rows[5], [rows[0], rows[1], rows[2]], headers,
+                              fallback, "出国, 接待 and 车辆")
+    elif table.layout == "balance":
+        totals = table.rows[-1]
+        left, right = totals.cells[1].figure, totals.cells[3].figure
+        if left is not None and right is not None:
+            f = compare(_pos([left, right], fallback), "balance", f"{totals.cells[0].text}",
+                        round_value(left), round_value(right), 0, f"{totals.cells[2].text} is")
+            if f:
+                yield f
+
+
+def printed_sums(subject):
+    """Every printed parent equals the sum of its printed children, in every table."""
+    seen: dict = {}
+    specs = subject.tableset.tables
+    for table, spec in zip(subject.derived.tables, specs):
+        for finding in _check_table(table, spec, subject.source.budget):
+            key = (finding.pos, finding.level, finding.rule, finding.message)
+            seen.setdefault(key, []).append(table.number)
+    for (pos, level, rule, message), tables in seen.items():
+        yield Finding(pos, level, rule, f"{'、'.join(dict.fromkeys(tables))}: {message}")
+
+
+def procurement_total(subject):
+    """A stated 政府采购 总额 equals 货物 + 工程 + 服务."""
+    p = subject.source.budget.procurement
+    if p.total is not None:
+        f = compare(p.where.get("total"), "procurement", "政府采购预算总额", p.total, p.sum, 3,
+                    "货物 + 工程 + 服务 =")
+        if f:
+            yield f
+
+
+RULES = [approved_figures, printed_sums, procurement_total]
+
+__all__ = ["RULES", "money"]

@@ -1,0 +1,119 @@
+"""Cross-table identities: the same money seen from two tables must agree."""
+from __future__ import annotations
+
+from ..amounts import parse_measure
+from ..derive import economic_ledger, functional_ledger
+from ..findings import Finding
+from ..model import FISCAL, ZERO
+from .common import compare, money
+
+# “三公” items and the 部门经济分类 款 that carry their 基本支出 part
+THREE_PUBLIC_CODES = {
+    "abroad": ("30212", "因公出国（境）费"),
+    "reception": ("30217", "公务接待费"),
+    "vehicle_operation": ("30231", "公务用车运行维护费"),
+    "vehicle_purchase": ("31013", "公务用车购置费"),
+}
+
+
+def _printed_functional(subject, measure: str):
+    budget = subject.source.budget
+    ledger = functional_ledger(subject.source)
+    return ledger.figure((), parse_measure(measure), budget.approved.get("total"),
+                         budget.approved.key_pos.get("total"))
+
+
+def _printed_economic(subject, measure: str):
+    econ = subject.source.budget.basic_by_economic
+    return economic_ledger(subject.source).figure((), parse_measure(measure), econ.approved.get("total"))
+
+
+def economic_vs_lines(subject):
+    """表六 合计 (by 经济分类) = 一般公共预算 基本支出 of the budget lines (表五)."""
+    econ = subject.source.budget.basic_by_economic
+    if not econ.records and not _printed_functional(subject, "basic.general.current"):
+        return
+    e = _printed_economic(subject, "total")
+    lines = _printed_functional(subject, "basic.general.current")
+    pos = econ.where.get("records") or subject.source.budget.pos
+    f = compare(pos, "economic-vs-lines", "基本支出 by 经济分类 (表六 合计)", e.value, lines.value,
+                1, "一般公共预算基本支出 of the budget lines is")
+    if f:
+        yield f
+
+
+def projects_vs_lines(subject):
+    """项目支出表 total = 项目支出 of the budget lines (本年 and 上年结转 apart)."""
+    budget = subject.source.budget
+    for key, period, table in (("projects", "current", "表十二"), ("carryover_projects", "carryover", "表十三")):
+        groups = getattr(budget, key)
+        listed = ZERO
+        count = 0
+        for group in groups:
+            for project in group.projects:
+                listed += project.amount.total
+                count += 1
+        lines = _printed_functional(subject, f"project.{period}")
+        if not count and not lines.value:
+            continue
+        pos = budget.where.get(key) or budget.where.get("lines")
+        f = compare(pos, "projects-vs-lines", f"项目支出 listed by project ({table})", listed,
+                    lines.value, count, f"项目支出 ({period}) of the budget lines is")
+        if f:
+            yield f
+
+
+def three_public_vs_economic(subject):
+    """Each “三公” item covers at least its 基本支出 part in the 经济分类 records."""
+    budget = subject.source.budget
+    tp = budget.three_public
+    for item, (code, name) in THREE_PUBLIC_CODES.items():
+        basic = sum((r.amount for r in budget.basic_by_economic.records if r.dept == code), ZERO)
+        stated = sum((getattr(getattr(tp, item), s) for s in FISCAL), ZERO)
+        if basic > stated:
+            pos = tp.where.get(item) or budget.where.get("three_public") or budget.pos
+            yield Finding(pos, "error", "three-public-vs-economic",
+                          f"“三公” {name} is {money(stated)}, less than the {money(basic)} of 经济分类 {code} "
+                          f"{name} in 基本支出 (表六): the “三公” figure must include it")
+
+
+def operating_vs_public(subject):
+    """机关运行经费 is part of 公用经费: it cannot exceed 表六's 公用经费."""
+    budget = subject.source.budget
+    operating = sum((u.amount.total for u in budget.operating_costs), ZERO)
+    public = _printed_economic(subject, "public").value
+    if budget.basic_by_economic.records and operating > public:
+        yield Finding(budget.where.get("operating_costs"), "error", "operating-vs-public",
+                      f"机关运行经费 {money(operating)} exceeds 公用经费 {money(public)} of 表六; "
+                      "机关运行经费 is the 公用经费 of 行政单位 (and 参公事业单位)")
+    kinds = {u.name: u.type for u in subject.source.edition.units}
+    for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
+        if kinds.get(entry.unit) == "事业单位":
+            yield Finding(pos, "warning", "operating-unit-type",
+                          f"机关运行经费 is given for {entry.unit}, a 事业单位; it applies to 行政单位 "
+                          "and 参公事业单位 only")
+
+
+def performance_vs_projects(subject):
+    """绩效目标管理 covers the 项目支出: managed amounts add up to it; published ≤ managed."""
+    budget = subject.source.budget
+    perf = budget.performance
+    if not perf.managed:
+        return
+    managed = sum((g.amount for g in perf.managed.values()), ZERO)
+    count = sum(g.count for g in perf.managed.values())
+    project = _printed_functional(subject, "project").value
+    f = compare(perf.where.get("managed"), "performance-vs-projects", "绩效目标管理 amount of 二级项目",
+                managed, project, len(perf.managed), "项目支出 is")
+    if f:
+        yield f
+    published = sum((g.amount for g in perf.published.values()), ZERO)
+    published_count = sum(g.count for g in perf.published.values())
+    if published > managed or published_count > count:
+        yield Finding(perf.where.get("published"), "error", "performance-published",
+                      f"published 绩效目标 ({published_count} projects, {money(published)}) exceed the "
+                      f"managed ones ({count} projects, {money(managed)})")
+
+
+RULES = [economic_vs_lines, projects_vs_lines, three_public_vs_economic, operating_vs_public,
+         performance_vs_projects]

@@ -1,0 +1,95 @@
+"""Narrative rules (表文一致): expressions evaluate; typed amounts agree with the data;
+years in the text are this edition's."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+from ..amounts import round_cents
+from ..errors import BudgetError, Pos
+from ..findings import Finding
+from ..narrative import expand
+from .common import money
+
+EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?![\d.])")
+YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?=度|预算|部门预算|部门决算)")
+
+
+def _docs(subject):
+    return [subject.source.overview, subject.source.explanation]
+
+
+def expressions_evaluate(subject):
+    names = vars(subject.derived.figures)
+    for doc in _docs(subject):
+        try:
+            expand(doc.text, doc.shown, names)
+        except BudgetError as exc:
+            yield Finding(exc.pos, "error", "narrative-expression", exc.message)
+
+
+def _literal_lines(text: str):
+    """(line number, text) with expressions blanked out (line numbers kept)."""
+    blanked = EXPRESSION.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    return enumerate(blanked.splitlines(), start=1)
+
+
+def _computed(subject) -> dict[Decimal, str]:
+    """Every figure the edition prints, rounded as printed, with where it is printed."""
+    out: dict[Decimal, str] = {}
+    for table in subject.derived.tables:
+        for row in table.rows:
+            label = next((c.text for c in row.cells if c.text), "")
+            for cell in row.cells:
+                if cell.figure is not None and cell.figure.value:
+                    out.setdefault(round_cents(cell.figure.value), f"{table.number} {label}")
+
+    def walk(value, path):
+        if isinstance(value, Decimal):
+            if value:
+                out.setdefault(round_cents(value), path)
+        elif isinstance(value, SimpleNamespace):
+            for k, v in vars(value).items():
+                walk(v, f"{path}.{k}" if path else k)
+
+    walk(subject.derived.figures, "")
+    return out
+
+
+def typed_amounts(subject):
+    """A typed amount close to a computed figure but not equal to it is a warning."""
+    computed = _computed(subject)
+    for doc in _docs(subject):
+        for number, line in _literal_lines(doc.text):
+            for match in AMOUNT.finditer(line):
+                typed = Decimal(match.group(1).replace(",", ""))
+                if typed in computed:
+                    yield Finding(Pos(doc.shown, number), "note", "narrative-typed",
+                                  f"{match.group(1)} is typed; it equals {computed[typed]}: write it as "
+                                  "an expression so it follows the data")
+                    continue
+                close = [(abs(typed - v), v, where) for v, where in computed.items()
+                         if abs(typed - v) <= max(Decimal("0.05"), v * Decimal("0.001"))]
+                if close:
+                    _, value, where = min(close)
+                    yield Finding(Pos(doc.shown, number), "warning", "narrative-mismatch",
+                                  f"the text says {match.group(1)} but {where} is {money(value)} "
+                                  "(表文不一致): use the expression for that figure")
+
+
+def years_consistent(subject):
+    """Years written in the 情况说明 are this edition's year or the previous one."""
+    year = subject.source.edition.year
+    doc = subject.source.explanation
+    for number, line in _literal_lines(doc.text):
+        for match in YEAR.finditer(line):
+            written = int(match.group(1))
+            if written not in (year, year - 1):
+                yield Finding(Pos(doc.shown, number), "warning", "year-mismatch",
+                              f"the text says {written}年 in an edition for {year}: "
+                              "write {{ year }} (or {{ prior_year }}) instead")
+
+
+RULES = [expressions_evaluate, typed_amounts, years_consistent]
