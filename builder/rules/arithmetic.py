@@ -1,9 +1,9 @@
 """Arithmetic rules: stated (批复) figures vs derived sums, and the printed tables adding up.
 
-Every figure is derived from the entered amounts, so the tables add up by construction;
-what can disagree is a stated 批复 figure (or the printed rounded figures of a table,
-which a reader adds up). Within the rounding of the summands that is a note (尾差);
-beyond it, an error.
+Every figure is derived from the entered amounts, so the tables add up by construction
+(收入总计 and 支出总计 are the same lines read two ways, so they cannot differ); what can
+disagree is a stated 批复 figure, or the printed rounded figures of a table, which a reader
+adds up. Within the rounding of the summands that is a note (尾差); beyond it, an error.
 """
 from __future__ import annotations
 
@@ -167,14 +167,6 @@ def _check_table(table, spec, budget):
                               "购置 and 运行 add up to")
         yield from _sum_check("sum", "“三公”经费合计", rows[5], [rows[0], rows[1], rows[2]], headers,
                               fallback, "出国, 接待 and 车辆")
-    elif table.layout == "balance":
-        totals = table.rows[-1]
-        left, right = totals.cells[1].figure, totals.cells[3].figure
-        if left is not None and right is not None:
-            f = compare(_pos([left, right], fallback), "balance", f"{totals.cells[0].text}",
-                        round_value(left), round_value(right), 0, f"{totals.cells[2].text} is")
-            if f:
-                yield f
 
 
 def printed_sums(subject):

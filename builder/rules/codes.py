@@ -62,4 +62,15 @@ def unit_names(subject):
                           f"单位 '{entry.unit}' is not listed under units: in edition.yaml")
 
 
-RULES = [functional_codes, economic_codes, approved_keys, unit_names]
+def code_names(subject):
+    """A name given on a line must be the code list's name for that code."""
+    lines = subject.source.budget.lines
+    for code, line in lines.items():
+        official = subject.codes.functional.get(code)
+        if line.name and official and line.name != official:
+            yield Finding(line.where.get("name", lines.key_pos[code]), "warning", "code-name",
+                          f"科目 {code} is named '{line.name}' but the {subject.codes.year} code list "
+                          f"calls it '{official}'")
+
+
+RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names]

@@ -23,16 +23,23 @@ def measure_name(text: str) -> str:
 
 
 def compare(pos, rule: str, what: str, printed: Decimal, expected: Decimal, terms: int,
-            parts: str) -> Finding | None:
+            parts: str, strict: bool = False) -> Finding | None:
     """A note when ``printed`` differs from ``expected`` within rounding (尾差), else an error.
 
     ``terms`` is how many rounded figures ``expected`` adds up; rounding can explain half
-    a cent for each, and for the printed figure itself.
+    a cent for each, and for the printed figure itself. ``strict``: two tables print the
+    same figure, so any difference is an error (a 尾差 is settled by stating the 批复数).
     """
     diff = round_cents(printed) - round_cents(expected)
     if not diff:
         return None
     tolerance = half_cents(terms + 1)
+    if strict:
+        hint = (" (within rounding: state the 批复数 under approved: so that both print it)"
+                if abs(diff) <= tolerance else "")
+        return Finding(pos, "error", rule,
+                       f"{what} is {money(printed)}, but {parts} {money(expected)}: they differ by "
+                       f"{money(diff)}{hint}")
     if abs(diff) <= tolerance:
         return Finding(pos, "note", f"{rule}-rounding",
                        f"{what} is {money(printed)}, {parts} {money(expected)}: 尾差 {money(diff)}, "

@@ -41,7 +41,7 @@ def tables_present(subject):
     titles = [t.title for t in subject.tableset.tables]
     for word, name in REQUIRED_TABLES:
         if not any(word in title for title in titles):
-            yield Finding(subject.tableset.pos, "error", "table-missing",
+            yield Finding(subject.tableset.where.get("tables", subject.tableset.pos), "error", "table-missing",
                           f"the table set '{subject.tableset.id}' has no {name}, which every "
                           "部门预算公开 must publish")
 

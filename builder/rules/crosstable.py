@@ -37,7 +37,7 @@ def economic_vs_lines(subject):
     lines = _printed_functional(subject, "basic.general.current")
     pos = econ.where.get("records") or subject.source.budget.pos
     f = compare(pos, "economic-vs-lines", "基本支出 by 经济分类 (表六 合计)", e.value, lines.value,
-                1, "一般公共预算基本支出 of the budget lines is")
+                1, "一般公共预算基本支出 of the budget lines is", strict=True)
     if f:
         yield f
 
@@ -58,7 +58,7 @@ def projects_vs_lines(subject):
             continue
         pos = budget.where.get(key) or budget.where.get("lines")
         f = compare(pos, "projects-vs-lines", f"项目支出 listed by project ({table})", listed,
-                    lines.value, count, f"项目支出 ({period}) of the budget lines is")
+                    lines.value, count, f"项目支出 ({period}) of the budget lines is", strict=True)
         if f:
             yield f
 
@@ -104,7 +104,7 @@ def performance_vs_projects(subject):
     count = sum(g.count for g in perf.managed.values())
     project = _printed_functional(subject, "project").value
     f = compare(perf.where.get("managed"), "performance-vs-projects", "绩效目标管理 amount of 二级项目",
-                managed, project, len(perf.managed), "项目支出 is")
+                managed, project, len(perf.managed), "项目支出 is", strict=True)
     if f:
         yield f
     published = sum((g.amount for g in perf.published.values()), ZERO)
