@@ -66,6 +66,10 @@ def test_reference_real_rounding_is_reported_as_notes():
     assert any("approved-rounding" in n and "18.81" in n and "18.82" in n for n in notes), notes
     line = line_of(ROOT, BUDGET, '"21011": 18.81')
     assert any(n.startswith(f"{BUDGET}:{line}: note[approved-rounding]") for n in notes), notes
+    assert any(n.startswith(f"{BUDGET}:{line}: note[sum-rounding]") and "18.82" in n for n in notes), notes
+    # 表六 合计 449.83 printed, 人员经费 + 公用经费 = 394.37 + 55.45 = 449.82
+    line = line_of(ROOT, BUDGET, "total: {total: 449.83, personnel: 394.37, public: 55.45}")
+    assert any(n.startswith(f"{BUDGET}:{line}: note[split-rounding]") and "449.82" in n for n in notes), notes
 
 
 # -- codes ----------------------------------------------------------------------------
