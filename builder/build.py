@@ -5,13 +5,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import __version__
 from . import check as check_stage
+from . import pdf as pdf_stage
 from .codes import load_codes
-from .errors import BudgetError
+from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
-from .render import environment, render_archive, render_edition
+from .render import edition_document, environment, render_archive, render_edition, render_print
 from .tableset import load_tableset
-from .write import write_site
+from .tabledata import csv_name, table_csv
+from .write import MARKER, write_site
 
 
 class BuildFailed(Exception):
@@ -93,6 +96,47 @@ def _theme_files(root: Path) -> dict[str, bytes]:
     return {"style.css": (theme / "style.css").read_bytes()}
 
 
+def _pdf_sources(root: Path, edition) -> list[tuple[str, str]]:
+    """The files a PDF's text comes from, the edition's own first (to point at a character)."""
+    here = Path(__file__).resolve().parent
+    paths = sorted(p for p in (root / edition.folder).rglob("*") if p.is_file())
+    paths += [root / "site.yaml", theme_dir(root) / "glossary.yaml"]
+    for folder in (root / "tablesets", here / "standards", templates_dir(root)):
+        paths += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    sources = []
+    for path in paths:
+        try:
+            sources.append((display_path(path, root), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name: str,
+                 progress: Callable[[str], None], warn: Callable[[str], None]) -> dict[str, bytes]:
+    """The edition's PDF and its input hash, as output files; reused when nothing changed."""
+    ed = edition.edition
+    date = pdf_stage.document_date(ed.date, ed.year)
+    generator = f"budgetsite {__version__}"
+    html = render_print(source, edition, derived, env, pdf_stage.w3c_date(date), generator, doc)
+    attachments = [pdf_stage.Attachment(csv_name(t), f"table-{i:02d}.csv",
+                                        f"{t.number}{t.title}（单位：{ed.unit}）", table_csv(t))
+                   for i, t in enumerate(derived.tables, start=1)]
+    theme = theme_dir(root)
+    if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one
+        theme = Path(__file__).resolve().parent.parent / "theme"
+    job = pdf_stage.PrintJob(html, theme, date, attachments)
+    previous = out / str(ed.year) if (out / MARKER).is_file() else None
+    result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition))
+    if result.findings:
+        raise BuildFailed(result.findings)
+    for message in result.warnings:
+        warn(f"{ed.year}: PDF: warning: {message}")
+    done = "unchanged, reused" if result.reused else f"{result.seconds:.1f} s"
+    progress(f"{ed.year}: PDF {name} ({done})")
+    return {f"{ed.year}/{name}": result.data, f"{ed.year}/{pdf_stage.HASH_FILE}": result.key.encode()}
+
+
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                progress: Callable[[str], None] = lambda message: None,
                warn: Callable[[str], None] = lambda message: None) -> BuildResult:
@@ -107,7 +151,8 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     env = environment(templates_dir(root))
     theme = _theme_files(root)
     summaries = [
-        {"year": e.edition.year, "department": e.edition.department, "status": e.edition.status}
+        {"year": e.edition.year, "department": e.edition.department, "status": e.edition.status,
+         "pdf": pdf_stage.pdf_name(e.edition.department, e.edition.year) if pdf else None}
         for e in source.editions
     ]
     files: dict[str, bytes | str] = {}
@@ -128,8 +173,14 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                 warn(str(finding))
         progress(f"[{i}/{len(source.editions)}] {year}: rendering {len(derived.tables)} tables")
         shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
-        for rel, html in render_edition(source, edition, derived, env, summaries, shown).items():
+        pdf_name = summaries[i - 1]["pdf"]
+        doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
+        for rel, html in render_edition(source, edition, derived, env, summaries, shown,
+                                        pdf_name, doc).items():
             files[f"{year}/{rel}"] = html
+        if pdf:
+            files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name,
+                                      progress, warn))
         for rel, data in theme.items():
             files[f"{year}/assets/{rel}"] = data
         result.editions.append(year)

@@ -41,13 +41,15 @@ def _run(modules, subject: Subject) -> list[Finding]:
     return [f for module in modules for rule in module.RULES for f in rule(subject)]
 
 
-def check(site: SourceSite, source: SourceEdition, codes: CodeList,
-          tableset: TableSet) -> tuple[list[Finding], Derived | None]:
-    """All findings for an edition (sorted: errors first), and its derived tables."""
+def check(site: SourceSite, source: SourceEdition, codes: CodeList, tableset: TableSet,
+          previous=None) -> tuple[list[Finding], Derived | None]:
+    """All findings for an edition (sorted: errors first), and its derived tables.
+
+    ``previous``: last year's derived figures, if content/ has that edition."""
     subject = Subject(site, source, codes, tableset)
     findings = _run(FIRST, subject)
     if not any(f.level == "error" for f in findings):
-        subject.derived = derive(source, codes, tableset)
+        subject.derived = derive(source, codes, tableset, previous)
         findings += _run([m for m in MODULES if m not in FIRST], subject)
     findings.sort(key=lambda f: (LEVELS.index(f.level), str(f.pos), f.rule))
     return findings, subject.derived

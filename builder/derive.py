@@ -10,10 +10,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from .amounts import Ledger, parse_measure
+from .charts import edition_charts
 from .codes import CodeList
 from .layouts import Context, Table, build_table
 from .load import SourceEdition
 from .model import SOURCES, ZERO, ThreePublic
+from .performance import summary as performance_summary
 from .tableset import TableSet
 
 PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助
@@ -24,6 +26,7 @@ class Derived:
     tables: list[Table]
     figures: SimpleNamespace
     roundings: list = field(default_factory=list)
+    charts: dict = field(default_factory=dict)  # id -> charts.ChartData
 
 
 def functional_ledger(source: SourceEdition) -> Ledger:
@@ -61,15 +64,8 @@ def _three_public(tp: ThreePublic | None, measure: str = "fiscal") -> SimpleName
     return ns
 
 
-def _counts(groups: dict) -> SimpleNamespace:
-    return SimpleNamespace(
-        count=sum(g.count for g in groups.values()),
-        amount=sum((g.amount for g in groups.values()), ZERO),
-        kinds=dict(groups),
-    )
-
-
-def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNamespace:
+def figures(source: SourceEdition, codes: CodeList, ctx: Context,
+            previous: SimpleNamespace | None = None) -> SimpleNamespace:
     """The names a narrative can use in ``{{ … }}`` (see README, explanation.md)."""
     ed, budget = source.edition, source.budget
     fl, el = ctx.functional, ctx.economic
@@ -114,6 +110,9 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNames
         total=ed.prior.total, general=ed.prior.general,
         three_public=_three_public(ed.prior.three_public) if ed.prior.three_public else None,
         operating_costs=ed.prior.operating_costs,
+    ) if previous is None else SimpleNamespace(
+        total=previous.expense.total, general=previous.general.total,
+        three_public=previous.three_public, operating_costs=previous.operating.total,
     )
     operating = SimpleNamespace(total=sum((u.amount.total for u in budget.operating_costs), ZERO))
     return SimpleNamespace(
@@ -136,11 +135,7 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context) -> SimpleNames
             total=budget.procurement.sum if budget.procurement.total is None else budget.procurement.total,
         ),
         assets=budget.assets,
-        performance=SimpleNamespace(
-            managed=_counts(budget.performance.managed),
-            published=_counts(budget.performance.published),
-            units_with_targets=budget.performance.units_with_targets,
-        ),
+        performance=performance_summary(source),  # published: computed from performance/
         prior=prior,
     )
 
@@ -153,10 +148,17 @@ def glossary(standard: list, own) -> list:
     return merged + list(mine.values())
 
 
-def derive(source: SourceEdition, codes: CodeList, tableset: TableSet) -> Derived:
+def derive(source: SourceEdition, codes: CodeList, tableset: TableSet,
+           previous: SimpleNamespace | None = None) -> Derived:
+    """The tables, narrative figures and charts of an edition.
+
+    ``previous``: the figures of last year's edition, when content/ has it; they are then
+    the prior-year figures (otherwise edition.yaml's ``prior:``).
+    """
     roundings: list = []
     ctx = Context(source.edition, source.budget, codes, functional_ledger(source),
                   economic_ledger(source), roundings)
     tables = [build_table(i, spec, ctx) for i, spec in enumerate(tableset.tables, start=1)]
-    return Derived(tables=tables, figures=figures(source, codes, ctx), roundings=roundings)
+    names = figures(source, codes, ctx, previous)
+    return Derived(tables=tables, figures=names, roundings=roundings, charts=edition_charts(names))
 

@@ -4,11 +4,12 @@ Readers only read: nothing here computes a figure. Every value keeps its file an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BudgetError, Pos
 from .model import Budget, Edition, Glossary, GlossaryEntry, Site
+from .performance import load_performance
 from .schema import read
 from .yamlload import load_yaml
 
@@ -29,6 +30,7 @@ class SourceEdition:
     overview: Text
     explanation: Text
     glossary: Glossary
+    performance: list = field(default_factory=list)  # 绩效目标表 (performance/*.yaml)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def load_edition(root: Path, folder: str) -> SourceEdition:
         overview=_text(root, f"{folder}/overview.md"),
         explanation=_text(root, f"{folder}/explanation.md"),
         glossary=_yaml(root, f"{folder}/glossary.yaml", Glossary, "glossary.yaml", required=False),
+        performance=load_performance(root, folder),
     )
 
 

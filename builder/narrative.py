@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import jinja2
@@ -93,6 +93,7 @@ class Heading:
 class Rendered:
     html: str
     headings: list[Heading]
+    charts: list = field(default_factory=list)  # (chart id, title) in the order placed
 
 
 class _Unknown(jinja2.StrictUndefined):
@@ -147,15 +148,33 @@ def _template_line(exc: BaseException, name: str) -> int:
     return line
 
 
-def expand(text: str, shown: str, names: dict) -> str:
-    """Evaluate the ``{{ … }}`` expressions of a Markdown source."""
+CHART_MARK = "BUDGETSITECHART"
+
+
+def expand(text: str, shown: str, names: dict, charts: dict | None = None,
+           placed: list | None = None) -> str:
+    """Evaluate the ``{{ … }}`` expressions of a Markdown source.
+
+    ``{{ chart("id") }}`` or ``{{ chart("id", title="…") }}`` places one of ``charts``;
+    it becomes a marker, and (name, title) is appended to ``placed``.
+    """
+    placed = [] if placed is None else placed
+
+    def chart(name: str, title: str | None = None) -> str:
+        available = charts or {}
+        if name not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise ValueError(f"unknown chart '{name}' (charts: {known})")
+        placed.append((name, title))
+        return f"{CHART_MARK}{len(placed) - 1}"
+
     try:
         template = _ENV.from_string(text)
         template.filename = shown
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
     try:
-        return template.render(**names)
+        return template.render(**names, chart=chart)
     except jinja2.UndefinedError as exc:
         raise BudgetError(Pos(shown, _template_line(exc, shown)), str(exc.message)) from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
@@ -179,6 +198,16 @@ def markdown(text: str, allow_html: bool, anchor_prefix: str) -> Rendered:
     return Rendered(html, [h for h in headings if h.level in (2, 3)])
 
 
-def render_narrative(text: str, shown: str, names: dict, allow_html: bool,
-                     anchor_prefix: str) -> Rendered:
-    return markdown(expand(text, shown, names), allow_html, anchor_prefix)
+def render_narrative(text: str, shown: str, names: dict, allow_html: bool, anchor_prefix: str,
+                     charts: dict | None = None, chart_html=None) -> Rendered:
+    """Markdown with expressions -> HTML; ``chart_html(id, title)`` gives a placed chart's HTML."""
+    placed: list = []
+    rendered = markdown(expand(text, shown, names, charts, placed), allow_html, anchor_prefix)
+    html = rendered.html
+    for i, (name, title) in enumerate(placed):
+        mark = f"<p>{CHART_MARK}{i}</p>"
+        if mark not in html:
+            line = next((n for n, t in enumerate(text.splitlines(), 1) if "chart(" in t), 0)
+            raise BudgetError(Pos(shown, line), f"chart '{name}' must stand on a line of its own")
+        html = html.replace(mark, chart_html(name, title) if chart_html else "")
+    return Rendered(html, rendered.headings, placed)

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import jinja2
 
+from . import charts
 from .amounts import Figure, round_cents
 from .derive import Derived, glossary
 from .layouts import cn_number
-from .load import SourceEdition, SourceSite
-from .narrative import render_narrative
+from .load import SourceEdition, SourceSite, theme_dir
+from .narrative import Rendered, render_narrative
+from .performance import view as performance_view
+from .tabledata import column_kinds
 
 
 def amount_cell(figure: Figure | None) -> str:
@@ -31,6 +34,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["amount"] = amount_cell
     env.globals["cn"] = cn_number
+    env.globals["column_kinds"] = column_kinds
     return env
 
 
@@ -48,15 +52,38 @@ def glossary_entries(site: SourceSite, source: SourceEdition) -> list:
     return glossary(site.standard_glossary, source.glossary)
 
 
-def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
-                   env: jinja2.Environment, editions: list, findings=()) -> dict[str, str]:
-    """The edition's pages; ``findings`` (a draft's errors and warnings) are shown on them."""
+@dataclass
+class EditionDocument:
+    """What the site's pages and the print document share: the parts, their HTML, the 名词解释."""
+
+    title: str
+    overview: Rendered
+    explanation: Rendered
+    parts: list[Part]
+    glossary: list
+    svgs: dict = field(default_factory=dict)  # chart id -> standalone SVG, for the placed charts
+
+
+def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
+                     env: jinja2.Environment) -> EditionDocument:
     ed = source.edition
     names = vars(derived.figures)
     allow_html = site.site.markdown.allow_html
-    overview = render_narrative(source.overview.text, source.overview.shown, names, allow_html, "p1-")
+    chart_css_path = theme_dir(site.root) / "chart.css"
+    chart_css = chart_css_path.read_text(encoding="utf-8") if chart_css_path.is_file() else ""
+    svgs: dict = {}
+
+    def chart_html(name: str, title: str | None) -> str:
+        data = derived.charts[name]
+        svgs[name] = charts.svg(data, chart_css, title)
+        return env.get_template("chart.html").render(
+            chart=data, svg=svgs[name], title=title or data.title,
+            header=charts.table_header(data), rows=charts.table_rows(data))
+
+    overview = render_narrative(source.overview.text, source.overview.shown, names, allow_html, "p1-",
+                                derived.charts, chart_html)
     explanation = render_narrative(source.explanation.text, source.explanation.shown, names,
-                                   allow_html, "p3-")
+                                   allow_html, "p3-", derived.charts, chart_html)
     parts = [
         Part("第一部分", "概况", "overview.html",
              [(h.level, h.text, f"overview.html#{h.anchor}") for h in overview.headings]),
@@ -66,21 +93,51 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
              [(h.level, h.text, f"explanation.html#{h.anchor}") for h in explanation.headings]),
         Part("第四部分", "名词解释", "glossary.html"),
     ]
+    return EditionDocument(f"{ed.department}{ed.year}年度部门预算公开", overview, explanation, parts,
+                           glossary_entries(site, source), svgs)
+
+
+def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
+                   env: jinja2.Environment, editions: list, findings=(),
+                   pdf_name: str | None = None, doc: EditionDocument | None = None) -> dict[str, str]:
+    """The edition's pages; ``findings`` (a draft's errors and warnings) are shown on them.
+
+    ``pdf_name``: the edition's PDF (beside the pages) to link to, if one is built;
+    ``doc``: the edition_document, when the caller has made it already (for the PDF too).
+    """
+    ed = source.edition
+    doc = doc or edition_document(site, source, derived, env)
+    parts = doc.parts
     common = dict(site=site.site, edition=ed, parts=parts, editions=editions, findings=list(findings),
-                  doc_title=f"{ed.department}{ed.year}年度部门预算公开")
+                  doc_title=doc.title, pdf_name=pdf_name)
     pages = {
         "index.html": ("edition_index.html", {}),
-        "overview.html": ("part.html", {"part": parts[0], "body": overview.html}),
+        "overview.html": ("part.html", {"part": parts[0], "body": doc.overview.html}),
         "tables.html": ("tables.html", {"part": parts[1], "tables": derived.tables}),
-        "explanation.html": ("part.html", {"part": parts[2], "body": explanation.html}),
-        "glossary.html": ("glossary.html", {"part": parts[3],
-                                            "glossary": glossary_entries(site, source)}),
+        "explanation.html": ("part.html", {"part": parts[2], "body": doc.explanation.html}),
+        "glossary.html": ("glossary.html", {"part": parts[3], "glossary": doc.glossary}),
+        "performance.html": ("performance.html", {"perf": performance_view(source, derived.figures)}),
     }
     out = {}
     for path, (template, extra) in pages.items():
         out[path] = env.get_template(template).render(page=path, **common, **extra)
+    for name, svg in sorted(doc.svgs.items()):
+        out[f"charts/{name}.svg"] = svg
     return out
 
 
 def render_archive(site: SourceSite, env: jinja2.Environment, editions: list) -> str:
     return env.get_template("archive.html").render(site=site.site, editions=editions)
+
+
+def render_print(site: SourceSite, source: SourceEdition, derived: Derived, env: jinja2.Environment,
+                 created: str, generator: str, doc: EditionDocument | None = None) -> str:
+    """The print document: the edition as ONE HTML file (cover, 目录, 第一…第四部分) for the PDF.
+
+    The parts are the site's own HTML (narratives, table macro, 名词解释; ``doc`` as for
+    render_edition); ``created`` is the document date (W3C format) of the PDF's metadata.
+    """
+    doc = doc or edition_document(site, source, derived, env)
+    return env.get_template("print.html").render(
+        site=site.site, edition=source.edition, doc=doc, parts=doc.parts, tables=derived.tables,
+        perf=performance_view(source, derived.figures), created=created, generator=generator)

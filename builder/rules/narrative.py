@@ -25,7 +25,7 @@ def expressions_evaluate(subject):
     names = vars(subject.derived.figures)
     for doc in _docs(subject):
         try:
-            expand(doc.text, doc.shown, names)
+            expand(doc.text, doc.shown, names, subject.derived.charts)
         except BudgetError as exc:
             yield Finding(exc.pos, "error", "narrative-expression", exc.message)
 

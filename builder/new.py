@@ -1,0 +1,131 @@
+"""`budgetsite new YEAR`: start the next edition from the latest one.
+
+Texts (概况, 情况说明, 名词解释) and the 绩效目标表 are copied; budget.yaml keeps its
+structure (科目 lines, 经济分类 records, projects, 单位) with every amount set to 0 for the
+new figures; last year's figures reach the 增减 sentences automatically from the previous
+edition; the new edition is a draft.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BudgetError, Pos
+from .load import SourceEdition, load_site
+
+
+@dataclass
+class NewEdition:
+    folder: Path
+    copied_from: int
+    todo: list[str]
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _zero_budget(source: SourceEdition, year: int) -> str:
+    b = source.budget
+    out = [
+        f"# {source.edition.department} {year}年部门预算 — started from {source.edition.year}",
+        "# by `budgetsite new`: the structure is last year's, every amount is 0. Enter the approved",
+        "# figures (万元); remove lines that no longer apply, add new ones. See README, budget.yaml.",
+        "",
+        "lines:",
+    ]
+    for code, line in b.lines.items():
+        kinds = [k for k in ("basic", "project") if getattr(line, k).total]
+        parts = ", ".join(f"{k}: 0" for k in kinds or ["basic"])
+        name = f", name: {_q(line.name)}" if line.name else ""
+        out.append(f'  "{code}": {{{parts}{name}}}')
+    out += ["", "approved: {}", "", "basic_by_economic:", "  records:"]
+    for r in b.basic_by_economic.records:
+        out.append(f'    - {{dept: "{r.dept}", gov: "{r.gov}", amount: 0}}')
+    out += ["", "three_public: {abroad: 0, reception: 0, vehicle_purchase: 0, vehicle_operation: 0}", "",
+            "operating_costs:"]
+    for entry in b.operating_costs:
+        out.append(f"  - {{unit: {_q(entry.unit)}, amount: 0}}")
+    if not b.operating_costs:
+        out[-1] += " []"
+    for key in ("projects", "carryover_projects"):
+        groups = getattr(b, key)
+        out += ["", f"{key}:" + ("" if groups else " []")]
+        for group in groups:
+            out.append(f"  - unit: {_q(group.unit)}")
+            out.append("    projects:" + ("" if group.projects else " []"))
+            for p in group.projects:
+                kind = f", kind: {p.kind}" if p.kind else ""
+                out.append(f"      - {{name: {_q(p.name)}, amount: 0{kind}}}")
+    out += ["", "procurement: {goods: 0, works: 0, services: 0}", ""]
+    a = b.assets
+    out += ["assets:", f"  as_of: {year - 1}-12-31",
+            "  vehicles: {" + ", ".join(f"{k}: {getattr(a.vehicles, k)}" for k in (
+                "quota", "actual", "leadership", "confidential", "emergency", "law_enforcement",
+                "special", "business", "other")) + "}",
+            f"  office_area: {a.office_area}"]
+    out.append("  equipment:" + ("" if a.equipment else " []"))
+    for e in a.equipment:
+        out.append(f"    - {{threshold: {e.threshold}, count: {e.count}}}")
+    perf = b.performance
+    out += ["", "performance:", f"  units_with_targets: {perf.units_with_targets}"]
+    for key in ("managed", "published"):
+        groups = getattr(perf, key)
+        out.append(f"  {key}:" + ("" if groups else " {}"))
+        for kind in groups:
+            out.append(f"    {kind}: {{count: 0, amount: 0}}")
+    return "\n".join(out) + "\n"
+
+
+def _edition_yaml(source: SourceEdition, year: int) -> str:
+    e = source.edition
+    out = [
+        f"# The {year} edition, started from {e.year} by `budgetsite new`.",
+        f"department: {_q(e.department)}",
+    ]
+    if e.department_code:
+        out.append(f"department_code: {_q(e.department_code)}")
+    out += [f"year: {year}", "status: draft", f"unit: {e.unit}", f"# date: {year}-MM-DD   # date of the 情况说明"]
+    if e.tableset:
+        out.append(f"tableset: {e.tableset}")
+    out.append("units:" + ("" if e.units else " []"))
+    for u in e.units:
+        out.append(f"  - {{name: {_q(u.name)}, type: {u.type}}}")
+    out.append(f"# prior: last year's figures come from content/{e.year}/ automatically")
+    return "\n".join(out) + "\n"
+
+
+def new_edition(site_dir: Path, year: int) -> NewEdition:
+    root = Path(site_dir)
+    site = load_site(root)
+    latest = site.editions[-1]
+    target = root / "content" / str(year)
+    if target.exists():
+        raise BudgetError(Pos(f"content/{year}"), f"edition {year} already exists")
+    if year <= latest.edition.year:
+        raise BudgetError(Pos(f"content/{year}"),
+                          f"the new edition must be later than the latest one ({latest.edition.year})")
+    source_dir = root / latest.folder
+    tmp = root / "content" / f".new-{year}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    shutil.copytree(source_dir, tmp)
+    (tmp / "edition.yaml").write_text(_edition_yaml(latest, year), encoding="utf-8")
+    (tmp / "budget.yaml").write_text(_zero_budget(latest, year), encoding="utf-8")
+    tmp.rename(target)
+    rel = f"content/{year}"
+    todo = [
+        f"{rel}/budget.yaml: enter the {year} approved figures (every amount is 0 now), and the 批复数 "
+        "under approved: where the printed totals differ from the sums (尾差)",
+        f"{rel}/edition.yaml: set date: (the date of the 情况说明) and check the units",
+        f"{rel}/explanation.md: update the reasons for the changes (主要原因…) — the figures follow the data",
+        f"{rel}/overview.md: check 职责 and 机构设置 (staff numbers) for {year}",
+        f"{rel}/performance/: update each 绩效目标表 for {year}",
+        f"then run `budgetsite check --edition {year}` until it reports no error",
+    ]
+    return NewEdition(target, latest.edition.year, todo)
+
+
+__all__ = ["NewEdition", "new_edition"]

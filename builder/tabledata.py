@@ -1,0 +1,74 @@
+"""Tables as data: a standard table as the grid of texts its HTML shows, and as CSV.
+
+The PDF attaches every table as CSV (builder/pdf.py); the downloads will reuse this.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from .layouts import Table
+
+
+def table_grid(table: Table) -> list[list[str]]:
+    """The table as printed: its header rows, then its body rows, one string per column.
+
+    A cell spanning several columns (or header rows) fills the first of them; the others
+    are empty. Amounts are as printed (two decimals, blank for zero); 科目编码 stay text.
+    """
+    width = table.width
+    grid: list[list[str]] = []
+    taken: set[tuple[int, int]] = set()  # (header row, column) covered by a span
+    for r, row in enumerate(table.header):
+        line = [""] * width
+        col = 0
+        for cell in row:
+            while (r, col) in taken:
+                col += 1
+            line[col] = cell.text
+            taken.update((r + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
+            col += cell.colspan
+        grid.append(line)
+    from .render import amount_cell  # here: render imports this module
+
+    for row in table.rows:
+        line = []
+        for cell in row.cells:
+            text = amount_cell(cell.figure) if cell.kind == "amount" and not cell.row_header else cell.text
+            line.append(text)
+            line.extend([""] * (cell.colspan - 1))
+        grid.append(line + [""] * (width - len(line)))
+    return grid
+
+
+def table_csv(table: Table) -> bytes:
+    """The table as CSV: UTF-8 with a byte order mark and CRLF line ends, so Excel opens it.
+
+    Every value is written as the text the table shows (no number conversion), so a
+    科目编码 is kept exactly; a spreadsheet may still choose to read it as a number.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(table_grid(table))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csv_name(table: Table) -> str:
+    """A file name for the table's CSV: ``表一-2025年预算收支总表.csv``."""
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{table.number}-{table.title}")
+    return f"{name}.csv"
+
+
+def column_kinds(table: Table) -> list[str]:
+    """The kind of each column (code, name, amount or text): the commonest kind of its body
+    cells. The print theme sizes the columns by kind (a fixed table layout is much faster
+    to lay out than one measured from the content)."""
+    counts: list[dict[str, int]] = [{} for _ in range(table.width)]
+    for row in table.rows:
+        col = 0
+        for cell in row.cells:
+            if cell.colspan == 1 and col < table.width:
+                counts[col][cell.kind] = counts[col].get(cell.kind, 0) + 1
+            col += cell.colspan
+    return [max(sorted(c), key=c.get) if c else "text" for c in counts]
