@@ -137,13 +137,24 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     return {f"{ed.year}/{name}": result.data, f"{ed.year}/{pdf_stage.HASH_FILE}": result.key.encode()}
 
 
+def _previous_output(out: Path, year: int) -> dict[str, bytes] | None:
+    """The files of an edition as the last build wrote them, if there was one."""
+    folder = out / str(year)
+    if not (out / MARKER).is_file() or not folder.is_dir():
+        return None
+    return {f"{year}/{p.relative_to(folder).as_posix()}": p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                progress: Callable[[str], None] = lambda message: None,
-               warn: Callable[[str], None] = lambda message: None) -> BuildResult:
+               warn: Callable[[str], None] = lambda message: None,
+               only: set[int] | None = None) -> BuildResult:
     """Build the whole site. Raises BudgetError or BuildFailed on content errors.
 
     ``progress`` receives progress lines, ``warn`` the errors and warnings of the checks
-    that do not stop the build (those of a draft).
+    that do not stop the build (those of a draft). ``only``: render just these editions
+    and keep the others' pages from the last build (every edition is still checked).
     """
     root = Path(site_dir)
     source = load_site(root)
@@ -157,11 +168,13 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     ]
     files: dict[str, bytes | str] = {}
     result = BuildResult(out)
+    previous = None  # (year, figures) of the edition before
     for i, edition in enumerate(source.editions, start=1):
         year = edition.edition.year
         progress(f"[{i}/{len(source.editions)}] {year}: checking")
         codes, tableset = _edition_setup(source, root, edition)
-        findings, derived = check_stage.check(source, edition, codes, tableset)
+        last_year = previous[1] if previous and previous[0] == year - 1 else None
+        findings, derived = check_stage.check(source, edition, codes, tableset, last_year)
         result.findings.extend(findings)
         errors = [f for f in findings if f.level == "error"]
         # a published edition with errors is not published; a draft still builds (for
@@ -171,6 +184,12 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         for finding in findings:
             if finding.level != "note":
                 warn(str(finding))
+        previous = (year, derived.figures)
+        kept = _previous_output(out, year) if only is not None and year not in only else None
+        if kept is not None:
+            files.update(kept)
+            result.editions.append(year)
+            continue
         progress(f"[{i}/{len(source.editions)}] {year}: rendering {len(derived.tables)} tables")
         shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
         pdf_name = summaries[i - 1]["pdf"]

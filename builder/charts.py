@@ -31,6 +31,7 @@ PAD = 12
 GAP = 6
 MIN_BAR_AREA = 200
 MIN_WIDTH = 360
+NO_DATA = "本图无数据"
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,12 @@ def rows_of(chart: ChartData) -> list[Row]:
 
 def layout(chart: ChartData) -> Layout:
     rows = rows_of(chart)
-    label_w = max(text_width(r.label) for r in rows)
-    value_w = max(text_width(value_text(r, chart.unit)) for r in rows)
+    label_w = max((text_width(r.label) for r in rows), default=text_width(NO_DATA))
+    value_w = max((text_width(value_text(r, chart.unit)) for r in rows), default=0)
     title_w = text_width(chart.title, FONT + 3)
     width = max(2 * PAD + label_w, 2 * PAD + MIN_BAR_AREA + GAP + value_w, title_w + 2 * PAD, MIN_WIDTH)
     bar_w = width - (2 * PAD + GAP + value_w)
-    height = TITLE_H + sum((LABEL_H if r.label else 0) + BAR_H for r in rows) + FOOT_H
+    height = TITLE_H + (sum((LABEL_H if r.label else 0) + BAR_H for r in rows) or LABEL_H) + FOOT_H
     return Layout(int(width + 0.5), height, bar_w, rows)
 
 
@@ -150,6 +151,8 @@ def describe(chart: ChartData) -> str:
         this, last = chart.years
         parts = [f"{i.label}：{this}年{money(i.value)}{chart.unit}，{last}年{money(i.previous or ZERO)}{chart.unit}"
                  for i in chart.items]
+    elif not rows:
+        return NO_DATA + "。"
     else:
         parts = [f"{r.label}{money(r.value)}{chart.unit}，占{r.share:.2f}%" for r in rows]
         parts.insert(0, f"合计{money(chart.total)}{chart.unit}")
@@ -172,6 +175,9 @@ def svg(chart: ChartData, css: str, title: str | None = None) -> str:
         f'<text class="chart-title" x="{_fmt(lay.width / 2)}" y="24" text-anchor="middle">{escape(title)}</text>',
     ]
     y = TITLE_H
+    if not lay.rows:
+        out.append(f'<text class="chart-label" x="{PAD}" y="{_fmt(y + LABEL_H / 2)}" '
+                   f'dominant-baseline="central">{NO_DATA}</text>')
     for row in lay.rows:
         if row.label:
             out.append(f'<text class="chart-label" x="{PAD}" y="{_fmt(y + LABEL_H / 2)}" '

@@ -78,5 +78,50 @@ def check_command(ctx: click.Context, site_dir: Path, year: int | None, fmt: str
     sys.exit(report.exit_status(strict))
 
 
+@main.command()
+@click.option("--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: <site>/_site].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port).")
+@click.option("--no-pdf", is_flag=True, help="Do not rebuild the PDF in the background.")
+@click.pass_context
+def serve(ctx: click.Context, site_dir: Path, out_dir: Path | None, host: str, port: int,
+          no_pdf: bool) -> None:
+    """Preview: build, serve, rebuild on every change and reload the browser page."""
+    from .serve import serve as run_server
+
+    out = out_dir if out_dir is not None else site_dir / "_site"
+    try:
+        run_server(site_dir, out, host, port, log=lambda m: click.echo(m, err=True), pdf=not no_pdf)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    except OSError as exc:
+        click.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        _fail(ctx.obj["debug"], exc)
+
+
+@main.command("new")
+@click.argument("year", type=click.IntRange(1990, 2200))
+@click.option("--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+@click.pass_context
+def new_command(ctx: click.Context, year: int, site_dir: Path) -> None:
+    """Start the YEAR edition from the latest one (texts and structure copied, amounts 0)."""
+    from .new import new_edition
+
+    try:
+        made = new_edition(site_dir, year)
+    except Exception as exc:
+        _fail(ctx.obj["debug"], exc)
+    click.echo(f"created content/{year}/ from content/{made.copied_from}/ (status: draft). To do:")
+    for item in made.todo:
+        click.echo(f"  - {item}")
+
+
 if __name__ == "__main__":
     main()

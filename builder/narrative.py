@@ -71,10 +71,16 @@ def compare(current, previous) -> str:
     return "与上年相比预算数" + change(current, previous)
 
 
+MISSING_DATE = "（日期待填写）"
+
+
 def cn_date(value) -> str:
-    """2025-04-02 -> 2025年4月2日."""
+    """2025-04-02 -> 2025年4月2日; a date not given yet prints as （日期待填写） (a check
+    reports it)."""
+    if value is None:
+        return MISSING_DATE
     if not isinstance(value, datetime.date):
-        raise ValueError("a date is not given")
+        raise ValueError(f"{value!r} is not a date")
     return f"{value.year}年{value.month}月{value.day}日"
 
 

@@ -23,7 +23,19 @@ def amount_cell(figure: Figure | None) -> str:
     return f"{round_cents(figure.value):.2f}"
 
 
+_ENVIRONMENTS: dict = {}
+
+
 def environment(templates: Path) -> jinja2.Environment:
+    """The Jinja environment of a templates folder, kept between builds (a template is
+    compiled again only when its file changes)."""
+    key = str(Path(templates).resolve())
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS[key] = _new_environment(templates)
+    return _ENVIRONMENTS[key]
+
+
+def _new_environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,

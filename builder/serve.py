@@ -85,7 +85,7 @@ class Previewer:
         started = time.perf_counter()
         try:
             with self.lock:
-                build_site(self.root, self.out, pdf=pdf, only=editions, progress=lambda m: None)
+                build_site(self.root, self.out, pdf=pdf, only=editions)
         except BuildFailed as exc:
             self.state.publish([str(f) for f in exc.findings])
             self.log(f"build failed ({len(exc.findings)} error(s)); the last good pages stay")

@@ -5,6 +5,7 @@ the line of each key or item so that later stages can point at the exact line.
 """
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -23,8 +24,11 @@ class YList(list):
     item_pos: list
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that builds Decimal for floats and position-aware containers."""
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
+
+
+class _Loader(_BASE):
+    """A safe loader that builds Decimal for floats and position-aware containers."""
 
     filename = "<yaml>"
 
@@ -77,15 +81,29 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+_CACHE: dict = {}  # (shown, sha256 of the text) -> parsed data; the data is only ever read
+
+
 def load_yaml(path: Path, shown_as: str) -> object:
-    """Read one YAML file; errors name ``shown_as`` and the line."""
+    """Read one YAML file; errors name ``shown_as`` and the line.
+
+    A text parsed before is not parsed again (keyed by its content), which keeps
+    rebuilds fast while previewing.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BudgetError(Pos(shown_as), "file not found") from None
     except UnicodeDecodeError as exc:
         raise BudgetError(Pos(shown_as), f"not UTF-8 text ({exc.reason})") from None
-    return parse_yaml(text, shown_as)
+    key = (shown_as, hashlib.sha256(text.encode("utf-8")).digest())
+    if key in _CACHE:
+        return _CACHE[key]
+    data = parse_yaml(text, shown_as)
+    if len(_CACHE) > 2000:
+        _CACHE.clear()
+    _CACHE[key] = data
+    return data
 
 
 def parse_yaml(text: str, shown_as: str) -> object:

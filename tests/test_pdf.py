@@ -243,6 +243,8 @@ def test_page_numbers_run_on_across_parts_and_landscape_pages(reference):
     assert [reference.footer(i) for i in body] == [i - FRONT_PAGES + 1 for i in body]
     landscape = [i for i in body if pages[i].mediabox.width > pages[i].mediabox.height]
     assert landscape, "the 绩效目标表 are printed on landscape pages"
+    assert landscape == list(range(landscape[0], landscape[-1] + 1))  # one run: the 绩效目标表
+    assert landscape[-1] < reference.page_of("第四部分名词解释")  # portrait again after them
 
 
 def test_running_header_names_department_and_edition(reference):

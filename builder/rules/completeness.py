@@ -122,4 +122,12 @@ def no_placeholders(subject):
                               f"placeholder '{match.group(0)}' left in the text: fill it in")
 
 
-RULES = [tables_present, sections_present, three_public_explained, no_placeholders]
+def dates_given(subject):
+    """The edition's date (of the 情况说明) is given."""
+    edition = subject.source.edition
+    if edition.date is None:
+        yield Finding(Pos(f"{subject.source.folder}/edition.yaml", edition.pos.line), "error",
+                      "date-missing", "the edition has no date: (the date of the 情况说明, YYYY-MM-DD)")
+
+
+RULES = [tables_present, sections_present, three_public_explained, no_placeholders, dates_given]

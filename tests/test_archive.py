@@ -1,0 +1,65 @@
+"""Year after year: `new` starts the next edition; the archive lists every edition; last
+year's figures feed the 增减 sentences automatically."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from builder.build import build_site
+from builder.load import load_site
+
+
+def run(site, *args):
+    return subprocess.run([sys.executable, "-m", "builder", *args, "--site", str(site)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_new_edition_then_build(site_copy, tmp_path):
+    result = run(site_copy, "new", "2026")
+    assert result.returncode == 0, result.stderr
+    assert "content/2026/budget.yaml" in result.stdout and "budgetsite check --edition 2026" in result.stdout
+    new = site_copy / "content/2026"
+    assert (new / "overview.md").read_text(encoding="utf-8") == (site_copy / "content/2025/overview.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (new / "performance").iterdir()) == sorted(
+        p.name for p in (site_copy / "content/2025/performance").iterdir())
+    site = load_site(site_copy)
+    old, fresh = site.editions
+    assert fresh.edition.year == 2026 and fresh.edition.status == "draft"
+    assert list(fresh.budget.lines) == list(old.budget.lines)       # the structure is kept
+    assert all(not line.basic.total and not line.project.total for line in fresh.budget.lines.values())
+    assert [p.name for g in fresh.budget.projects for p in g.projects] == [
+        p.name for g in old.budget.projects for p in g.projects]
+
+    out = tmp_path / "out"
+    build_site(site_copy, out, pdf=False)
+    archive = (out / "index.html").read_text(encoding="utf-8")
+    years = re.findall(r'href="(\d{4})/index.html"', archive)
+    assert years == ["2026", "2025"]                                 # newest first
+    page = (out / "2026/explanation.html").read_text(encoding="utf-8")
+    # last year's figures come from content/2025 (its 收支总计 3,764.74)
+    assert "比上年减少3,764.74万元，下降100.00%" in page
+    # every page has a year switcher
+    for year in ("2025", "2026"):
+        html = (out / f"{year}/tables.html").read_text(encoding="utf-8")
+        assert 'class="year-switch"' in html and 'href="../2025/tables.html"' in html and 'href="../2026/tables.html"' in html
+
+
+def test_new_refuses_an_existing_or_earlier_year(site_copy):
+    result = run(site_copy, "new", "2025")
+    assert result.returncode == 1 and "content/2025: error: edition 2025 already exists" in result.stderr
+    result = run(site_copy, "new", "2020")
+    assert result.returncode == 1 and "later than the latest one (2025)" in result.stderr
+    assert run(site_copy, "new", "abc").returncode == 2
+
+
+def test_rebuilding_one_edition_keeps_the_others(site_copy, tmp_path):
+    assert run(site_copy, "new", "2026").returncode == 0
+    out = tmp_path / "out"
+    build_site(site_copy, out, pdf=False)
+    before = {p: p.read_bytes() for p in (out / "2025").rglob("*") if p.is_file()}
+    page = site_copy / "content/2026/overview.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("本部门职责", "本部门主要职责"), encoding="utf-8")
+    build_site(site_copy, out, pdf=False, only={2026})
+    assert {p: p.read_bytes() for p in (out / "2025").rglob("*") if p.is_file()} == before
+    assert "本部门主要职责" in (out / "2026/overview.html").read_text(encoding="utf-8")

@@ -1,0 +1,102 @@
+"""budgetsite serve: a browser sees an edit without reloading, and the errors of a broken edit;
+the server binds 127.0.0.1 and serves nothing outside the output folder."""
+from __future__ import annotations
+
+import http.client
+import shutil
+import threading
+import time
+
+import pytest
+
+from builder.serve import serve, touched_editions
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def server(site_copy, tmp_path):
+    """`serve` on a free port, in a thread, for a copy of the example site."""
+    ready = threading.Event()
+    holder = {}
+
+    def started(httpd):
+        holder["httpd"] = httpd
+        ready.set()
+
+    thread = threading.Thread(
+        target=serve, args=(site_copy, tmp_path / "out"),
+        kwargs={"port": 0, "log": lambda m: None, "pdf": False, "ready": started}, daemon=True)
+    thread.start()
+    assert ready.wait(60), "server did not start"
+    httpd = holder["httpd"]
+    httpd.out = tmp_path / "out"
+    yield site_copy, httpd
+    httpd.shutdown()
+    thread.join(10)
+
+
+def get(httpd, path: str) -> tuple[int, bytes]:
+    host, port = httpd.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def test_binds_loopback_and_serves_only_the_output(server):
+    site, httpd = server
+    assert httpd.server_address[0] == "127.0.0.1"
+    status, body = get(httpd, "/2025/index.html")
+    assert status == 200 and "/__budgetsite/events" in body.decode("utf-8")
+    for path in ("/../site.yaml", "/..%2fsite.yaml", "/%2e%2e/site.yaml", "/2025/../../site.yaml",
+                 "/../content/2025/budget.yaml"):
+        status, body = get(httpd, path)
+        assert b"department:" not in body and b"tableset" not in body, path
+        assert status in (301, 404), (path, status)
+    # the built files themselves carry no live-reload script
+    assert "__budgetsite" not in (httpd.out / "2025/index.html").read_text(encoding="utf-8")
+
+
+def test_touched_editions():
+    assert touched_editions({"content/2025/budget.yaml"}) == {2025}
+    assert touched_editions({"content/2025/a.md", "content/2026/b.md"}) == {2025, 2026}
+    assert touched_editions({"templates/base.html"}) is None
+    assert touched_editions({"site.yaml", "content/2025/a.md"}) is None
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (installed by .ci/run)")
+def test_browser_sees_edits_and_errors(server):
+    from playwright.sync_api import sync_playwright
+
+    site, httpd = server
+    port = httpd.server_address[1]
+    overview = site / "content/2025/overview.md"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/2025/overview.html")
+        page.wait_for_function("document.body.innerText.includes('本部门职责')")
+        page.evaluate("window.__marker = 'not reloaded yet'")
+        # an edit: the page updates by itself
+        started = time.monotonic()
+        overview.write_text(overview.read_text(encoding="utf-8").replace("一、本部门职责", "一、本部门主要职责"),
+                            encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('本部门主要职责')", timeout=15000)
+        elapsed = time.monotonic() - started
+        assert page.evaluate("window.__marker === undefined")  # the page was reloaded for us
+        # a broken edit: the last good page stays, with the error and its file:line
+        budget = site / "content/2025/budget.yaml"
+        good = budget.read_text(encoding="utf-8")
+        budget.write_text(good.replace("reception: 0.80", "reception: [0.80"), encoding="utf-8")
+        page.wait_for_selector("#budgetsite-errors", timeout=15000)
+        message = page.inner_text("#budgetsite-errors")
+        assert "content/2025/budget.yaml:" in message and "error" in message
+        assert "本部门主要职责" in page.inner_text("main")
+        # fixed again: the overlay goes, the page reloads
+        budget.write_text(good, encoding="utf-8")
+        page.wait_for_function("!document.getElementById('budgetsite-errors')", timeout=15000)
+        browser.close()
+    print(f"edit visible after {elapsed:.2f} s")
