@@ -7,6 +7,7 @@ from typing import Callable
 
 from . import __version__
 from . import check as check_stage
+from . import freeze
 from . import pdf as pdf_stage
 from .codes import load_codes
 from .errors import BudgetError, display_path
@@ -127,7 +128,8 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
         theme = Path(__file__).resolve().parent.parent / "theme"
     job = pdf_stage.PrintJob(html, theme, date, attachments)
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
-    result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition))
+    result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),
+                                lambda: progress(f"{ed.year}: PDF rendering …"))
     if result.findings:
         raise BuildFailed(result.findings)
     for message in result.warnings:
@@ -206,7 +208,13 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     files["index.html"] = render_archive(source, env, summaries)
     for rel, data in theme.items():
         files[f"assets/{rel}"] = data
+    frozen = freeze.load_manifest(root)
+    changed = [finding for edition in source.editions if edition.edition.status == "published"
+               for finding in freeze.check_edition(frozen, edition.edition, files, edition.folder)]
+    if changed:
+        raise BuildFailed(changed)
     write_site(files, out, root)
+    freeze.save_manifest(root, frozen)
     result.files = len(files)
     progress(f"wrote {len(files)} files to {out}")
     return result

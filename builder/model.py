@@ -249,6 +249,14 @@ class Prior:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """更正说明: a correction of a published edition."""
+
+    date: datetime.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Edition:
     """edition.yaml: who, which year, what state."""
 
@@ -261,6 +269,7 @@ class Edition:
     units: list[Unit] = field(default_factory=list)
     prior: Prior = field(default_factory=Prior)
     tableset: str | None = None
+    revisions: list[Revision] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

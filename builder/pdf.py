@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
 
-from .errors import Pos
+from .errors import BudgetError, Pos
 from .findings import Finding
 
 VARIANT = "pdf/a-3u"
@@ -243,8 +243,13 @@ def render_pdf(job: PrintJob) -> tuple[bytes, list[str]]:
     """Lay out and write the PDF; returns it and WeasyPrint's warnings."""
     with warnings.catch_warnings():  # "No fonts configured": the bundled fonts are enough
         warnings.filterwarnings("ignore", message="No fonts configured", category=UserWarning)
-        import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
+        try:
+            import weasyprint
+            from weasyprint.text.fonts import FontConfiguration
+        except OSError as exc:  # its system libraries are missing
+            raise BudgetError(None, f"the PDF needs Pango, which WeasyPrint could not load ({exc}); "
+                                    "install it (Debian/Ubuntu: apt-get install libpango-1.0-0 "
+                                    "libpangoft2-1.0-0) or build with --no-pdf") from None
 
     logger = logging.getLogger("weasyprint")
     collect = _Collect()
@@ -270,10 +275,11 @@ def render_pdf(job: PrintJob) -> tuple[bytes, list[str]]:
 
 
 def make_pdf(job: PrintJob, name: str, previous: Path | None,
-             sources: Callable[[], list[tuple[str, str]]]) -> PdfResult:
+             sources: Callable[[], list[tuple[str, str]]],
+             rendering: Callable[[], None] = lambda: None) -> PdfResult:
     """The PDF for ``job``: the previous build's (in the folder ``previous``) when its inputs
     are unchanged, else checked for missing glyphs (``sources``: see missing_glyphs) and
-    rendered."""
+    rendered (``rendering`` is called first: it takes seconds)."""
     start = time.perf_counter()
     key = input_key(job)
     data = previous_pdf(previous, name, key)
@@ -282,5 +288,6 @@ def make_pdf(job: PrintJob, name: str, previous: Path | None,
     findings = missing_glyphs(job, sources())
     if findings:
         return PdfResult(b"", key, False, time.perf_counter() - start, findings=findings)
+    rendering()
     data, warnings = render_pdf(job)
     return PdfResult(data, key, False, time.perf_counter() - start, warnings)

@@ -63,3 +63,32 @@ def test_rebuilding_one_edition_keeps_the_others(site_copy, tmp_path):
     build_site(site_copy, out, pdf=False, only={2026})
     assert {p: p.read_bytes() for p in (out / "2025").rglob("*") if p.is_file()} == before
     assert "本部门主要职责" in (out / "2026/overview.html").read_text(encoding="utf-8")
+
+
+def test_published_edition_is_frozen_until_a_revision(site_copy, tmp_path):
+    edition = site_copy / "content/2025/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("status: draft", "status: published"),
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(site_copy, "build", "--no-pdf", "--out", str(out)).returncode == 0
+    manifest = site_copy / "published.json"
+    assert manifest.is_file() and '"2025/tables.html"' in manifest.read_text(encoding="utf-8")
+    recorded = manifest.read_text(encoding="utf-8")
+    assert run(site_copy, "build", "--no-pdf", "--out", str(out)).returncode == 0   # unchanged: fine
+
+    budget = site_copy / "content/2025/budget.yaml"
+    budget.write_text(budget.read_text(encoding="utf-8").replace("goods: 15.03", "goods: 16.03"), encoding="utf-8")
+    result = run(site_copy, "build", "--no-pdf", "--out", str(out))
+    assert result.returncode == 1
+    assert "error[published-changed]" in result.stderr and "2025/explanation.html" in result.stderr
+    assert "16.03" not in (out / "2025/explanation.html").read_text(encoding="utf-8")   # old site stays
+    assert manifest.read_text(encoding="utf-8") == recorded
+
+    edition.write_text(edition.read_text(encoding="utf-8") +
+                       "revisions:\n  - {date: 2025-05-06, reason: 更正政府采购货物预算数}\n", encoding="utf-8")
+    result = run(site_copy, "build", "--no-pdf", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = (out / "2025/explanation.html").read_text(encoding="utf-8")
+    assert "16.03" in page and "更正说明" in page and "更正政府采购货物预算数" in page
+    assert manifest.read_text(encoding="utf-8") != recorded
+    assert run(site_copy, "build", "--no-pdf", "--out", str(out)).returncode == 0
