@@ -70,7 +70,7 @@ def page_count(data: bytes) -> str:
 
 def core_job(job):
     """The same job without the 绩效目标表 appendix (the 13 tables, narrative, glossary)."""
-    start = job.html.find('<section class="perf-appendix">')
+    start = job.html.find('<section class="perf-appendix"')
     if start < 0:
         return None
     end = job.html.index("</article>", start)

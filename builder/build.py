@@ -7,6 +7,7 @@ from typing import Callable
 
 from . import __version__
 from . import check as check_stage
+from . import downloads
 from . import freeze
 from . import pdf as pdf_stage
 from .codes import load_codes
@@ -196,9 +197,14 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
         pdf_name = summaries[i - 1]["pdf"]
         doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
+        ed = edition.edition
+        data = downloads.links(ed.department, year)
         for rel, html in render_edition(source, edition, derived, env, summaries, shown,
-                                        pdf_name, doc).items():
+                                        pdf_name, doc, data).items():
             files[f"{year}/{rel}"] = html
+        for rel, blob in downloads.edition_files(derived.tables, ed.department, year, ed.unit,
+                                                 pdf_stage.document_date(ed.date, year)).items():
+            files[f"{year}/{rel}"] = blob
         if pdf:
             files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name,
                                       progress, warn))

@@ -1,6 +1,7 @@
 """Render stage: Jinja templates -> HTML pages (strings keyed by output path)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,19 +112,21 @@ def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
 
 def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
                    env: jinja2.Environment, editions: list, findings=(),
-                   pdf_name: str | None = None, doc: EditionDocument | None = None) -> dict[str, str]:
+                   pdf_name: str | None = None, doc: EditionDocument | None = None,
+                   downloads=None) -> dict[str, str]:
     """The edition's pages; ``findings`` (a draft's errors and warnings) are shown on them.
 
     ``pdf_name``: the edition's PDF (beside the pages) to link to, if one is built;
-    ``doc``: the edition_document, when the caller has made it already (for the PDF too).
+    ``doc``: the edition_document, when the caller has made it already (for the PDF too);
+    ``downloads``: the tables' data files to link to (builder.downloads.Downloads), if any.
     """
     ed = source.edition
     doc = doc or edition_document(site, source, derived, env)
     parts = doc.parts
     common = dict(site=site.site, edition=ed, parts=parts, editions=editions, findings=list(findings),
-                  doc_title=doc.title, pdf_name=pdf_name)
+                  doc_title=doc.title, pdf_name=pdf_name, downloads=downloads)
     pages = {
-        "index.html": ("edition_index.html", {}),
+        "index.html": ("edition_index.html", {"tables": derived.tables}),
         "overview.html": ("part.html", {"part": parts[0], "body": doc.overview.html}),
         "tables.html": ("tables.html", {"part": parts[1], "tables": derived.tables}),
         "explanation.html": ("part.html", {"part": parts[2], "body": doc.explanation.html}),
@@ -150,6 +153,26 @@ def render_print(site: SourceSite, source: SourceEdition, derived: Derived, env:
     render_edition); ``created`` is the document date (W3C format) of the PDF's metadata.
     """
     doc = doc or edition_document(site, source, derived, env)
-    return env.get_template("print.html").render(
+    html = env.get_template("print.html").render(
         site=site.site, edition=source.edition, doc=doc, parts=doc.parts, tables=derived.tables,
         perf=performance_view(source, derived.figures), created=created, generator=generator)
+    return re.sub(r'(<a\b[^>]*?\s)href="([^"]*)"', _print_link, html)
+
+
+#: The edition's pages, and where each begins in the print document.
+PRINT_TARGETS = {"index.html": "toc-title", "overview.html": "part-1", "tables.html": "part-2",
+                 "explanation.html": "part-3", "glossary.html": "part-4",
+                 "performance.html": "perf-appendix"}
+
+
+def _print_link(match: re.Match) -> str:
+    """A link of the site's HTML as the print document needs it: a link to one of the
+    edition's pages points into the document; one to another file beside the pages (a
+    chart's SVG) is dropped, as it would point nowhere in the PDF; web links stay."""
+    tag, href = match.group(1), match.group(2)
+    page, _, fragment = href.partition("#")
+    if not page or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", page):
+        return match.group(0)
+    if page in PRINT_TARGETS:
+        return f'{tag}href="#{fragment or PRINT_TARGETS[page]}"'
+    return tag.rstrip() + " "

@@ -453,6 +453,18 @@ def test_csv_attachments_equal_the_tables(reference, builds):
         assert rows == grids.grid(f"table-{n}"), file.alternative_name
 
 
+def test_links_stay_inside_the_document(reference):
+    """Self-contained: every link is internal (no file:// path of the build machine, no web)."""
+    internal = 0
+    for page in reference.reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A") or {}
+            assert "/URI" not in action, action.get("/URI")
+            internal += "/Dest" in annotation or action.get("/S") == "/GoTo"
+    assert internal >= 33  # the 目录 entries at least
+
+
 def test_two_builds_are_byte_identical(builds):
     first = (builds.first / "2025" / PDF_NAME).read_bytes()
     assert first == (builds.second / "2025" / PDF_NAME).read_bytes()
@@ -513,3 +525,31 @@ def test_tables_wider_than_a_portrait_page_ask_for_a_landscape_one():
         html = macro.render(t=table, e=edition)
         assert ('class="budget-table landscape"' in html) is landscape
         assert html.count('<col class="col-amount">') == width - 1  # the print theme sizes columns by kind
+
+
+def test_official_fonts_are_preferred_when_installed(tmp_path):
+    """With a font named 仿宋 (FangSong) installed, the body text uses it; headings keep the
+    bundled sans as no 黑体 is installed."""
+    script = f"""
+import sys
+from fontTools.ttLib import TTFont
+font = TTFont({str(ROOT / "theme/fonts/NotoSerifCJKsc-Regular-GB.otf")!r}, lazy=True)  # renamed: FangSong
+for record in list(font["name"].names):
+    if record.nameID in (1, 4, 6, 16):
+        font["name"].removeNames(nameID=record.nameID)
+for name_id, text in ((1, "FangSong"), (4, "FangSong"), (6, "FangSong")):
+    font["name"].setName(text, name_id, 3, 1, 0x409)
+font.save({str(tmp_path / "fonts" / "FangSong.otf")!r})
+import weasyprint
+html = '<html lang="zh-CN"><head><link rel="stylesheet" href="print.css"></head><body><h1>标题</h1><p>正文</p>'
+sys.stdout.buffer.write(weasyprint.HTML(string=html, base_url={(ROOT / "theme").as_uri() + "/"!r}).write_pdf())
+"""
+    (tmp_path / "fonts").mkdir()
+    env = _fresh_machine_env(tmp_path)
+    conf = Path(env["FONTCONFIG_FILE"])
+    conf.write_text(conf.read_text(encoding="utf-8").replace(
+        "<fontconfig>", f"<fontconfig><dir>{tmp_path / 'fonts'}</dir>"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=300)
+    assert run.returncode == 0, run.stderr.decode()
+    fonts = _fonts(pypdf.PdfReader(io.BytesIO(run.stdout)).pages[0]["/Resources"])
+    assert sorted(name.split("+")[1] for name in fonts) == ["FangSong", "budgetsite-sans"]

@@ -1,0 +1,301 @@
+"""Open data: every standard table of an edition as CSV, XLSX and JSON, and one XLSX of all.
+
+Files (beside the edition's pages, under ``data/``)::
+
+    data/table-N.csv     the table as printed (builder/tabledata.py; also the PDF's attachment)
+    data/table-N.xlsx    one sheet: title, 部门名称 / 单位 line, the header rows merged as on the
+                         page, 科目编码 as text, amounts as numbers (format 0.00; blank for zero,
+                         as printed)
+    data/table-N.json    the table as data, with a schema: its columns (header path, kind,
+                         type, unit) and rows (amounts as JSON numbers, exact to the cent)
+    data/<部门>-<year>-部门预算表.xlsx   every table, one sheet each (the layout of table-N.xlsx)
+
+The workbooks are laid out as the budget system exports them, so ``budgetsite import``
+reads them back (builder/importer.py). The same input gives the same bytes: the document
+dates are the edition's (or SOURCE_DATE_EPOCH), the zip entries carry a fixed time.
+Amounts are Decimal until the very last step, where a spreadsheet cell needs a number.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .amounts import round_cents
+from .layouts import Table
+from .tabledata import column_kinds, table_csv
+
+FOLDER = "data"
+FORMAT = "budgetsite-table/1"
+KIND_TYPES = {"code": "string", "name": "string", "text": "string", "amount": "number"}
+KIND_WIDTHS = {"code": 12, "name": 34, "text": 20, "amount": 14}
+AMOUNT_FORMAT = "0.00"
+
+
+@dataclass(frozen=True)
+class Downloads:
+    """What the pages link to: the data folder (relative to the edition's pages), the
+    whole-edition workbook and, per table anchor, the file stem (``table-3``)."""
+
+    folder: str
+    workbook: str
+
+    def link(self, table: Table, ext: str) -> str:
+        return f"{self.folder}/{table.anchor}.{ext}"
+
+    @property
+    def workbook_link(self) -> str:
+        return f"{self.folder}/{self.workbook}"
+
+
+def workbook_name(department: str, year: int) -> str:
+    """``阳泉市退役军人事务局-2025-部门预算表.xlsx`` (characters unsafe in file names replaced)."""
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", department)
+    return f"{safe}-{year}-部门预算表.xlsx"
+
+
+def links(department: str, year: int) -> Downloads:
+    return Downloads(FOLDER, workbook_name(department, year))
+
+
+# -- the header as a grid ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Placed:
+    """A header cell placed on the grid: 0-based row and column, with its spans."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int
+    colspan: int
+
+
+def place_header(table: Table) -> list[Placed]:
+    """The header cells with their grid positions (HTML table model: spans push right)."""
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    for r, row in enumerate(table.header):
+        col = 0
+        for cell in row:
+            while (r, col) in taken:
+                col += 1
+            placed.append(Placed(r, col, cell.text, cell.rowspan, cell.colspan))
+            taken.update((r + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
+            col += cell.colspan
+    return placed
+
+
+def header_paths(table: Table) -> list[list[str]]:
+    """For each column, the texts of the header cells above it, top to bottom (an index
+    row of column numbers, as 表十二 has, is left out)."""
+    paths: list[list[str]] = [[] for _ in range(table.width)]
+    for cell in place_header(table):
+        if cell.text.strip().isdigit():
+            continue
+        for c in range(cell.col, min(cell.col + cell.colspan, table.width)):
+            paths[c].append(cell.text)
+    return paths
+
+
+def body_cells(table: Table):
+    """Each body row as (row, [(column, cell)]) with the cells at their grid columns."""
+    for row in table.rows:
+        col, placed = 0, []
+        for cell in row.cells:
+            placed.append((col, cell))
+            col += cell.colspan
+        yield row, placed
+
+
+def printed(cell) -> Decimal | None:
+    """An amount cell's printed value (rounded once, half up); None when blank (zero)."""
+    if cell.figure is None or not cell.figure.value:
+        return None
+    return round_cents(cell.figure.value)
+
+
+# -- XLSX ---------------------------------------------------------------------------------
+
+def _sheet_name(table: Table) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "_", table.number or table.anchor)
+    return name[:31]
+
+
+def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    width = max(table.width, 1)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    title = f"{table.number}　{table.title}" if table.number else table.title
+    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    if width > 1:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(row=2, column=1, value=f"部门名称：{department}")
+    ws.cell(row=2, column=width if width > 1 else 2, value=f"单位：{unit}").alignment = \
+        Alignment(horizontal="right")
+    top = 3  # the first header row
+    for cell in place_header(table):
+        r, c = top + cell.row, 1 + cell.col
+        target = ws.cell(row=r, column=c, value=cell.text)
+        target.font = Font(bold=True)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            ws.merge_cells(start_row=r, start_column=c,
+                           end_row=r + cell.rowspan - 1, end_column=c + cell.colspan - 1)
+    for r in range(top, top + len(table.header)):
+        for c in range(1, width + 1):
+            ws.cell(row=r, column=c).border = box
+            ws.cell(row=r, column=c).alignment = center
+    r = top + len(table.header)
+    for row, cells in body_cells(table):
+        for col, cell in cells:
+            target = ws.cell(row=r, column=1 + col)
+            if cell.kind == "amount" and not cell.row_header:
+                value = printed(cell)
+                if value is not None:
+                    # the one place a float appears: the spreadsheet cell needs a number;
+                    # the value is already rounded to the cent, so it reads back exactly
+                    target.value = float(value)
+                target.number_format = AMOUNT_FORMAT
+                target.alignment = Alignment(horizontal="right")
+            else:
+                target.value = cell.text or None
+                target.number_format = "@"  # text: a 科目编码 stays text
+                if cell.level:
+                    target.alignment = Alignment(indent=2 * cell.level)
+            if row.role in ("total", "group"):
+                target.font = Font(bold=True)
+            if cell.colspan > 1:
+                ws.merge_cells(start_row=r, start_column=1 + col, end_row=r,
+                               end_column=col + cell.colspan)
+        for c in range(1, width + 1):
+            ws.cell(row=r, column=c).border = box
+        r += 1
+    if table.empty:
+        ws.cell(row=r, column=1, value="注：本表无数据")
+    for c, kind in enumerate(column_kinds(table), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = KIND_WIDTHS.get(kind, 14)
+    ws.freeze_panes = ws.cell(row=top + len(table.header), column=1)
+
+
+def _stable_zip(data: bytes, moment: datetime.datetime) -> bytes:
+    """The zip again, every entry with the same fixed time and attributes, in its order."""
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute,
+             moment.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
+    return out.getvalue()
+
+
+def workbook_bytes(tables: list[Table], department: str, unit: str, title: str,
+                   moment: datetime.datetime) -> bytes:
+    """An XLSX with one sheet per table; the same input gives the same bytes."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in tables:
+        _fill_sheet(wb.create_sheet(_sheet_name(table)), table, department, unit)
+    naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    wb.properties.created = naive
+    wb.properties.modified = naive
+    wb.properties.creator = department
+    wb.properties.lastModifiedBy = None
+    wb.properties.title = title
+    wb.properties.language = "zh-CN"
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
+    ExcelWriter(wb, archive).save()  # not save_workbook: that stamps the clock as modified
+    return _stable_zip(raw.getvalue(), moment)
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+_NUMBER = "\u0000"
+
+
+def _number(value: Decimal) -> str:
+    """A placeholder json.dumps keeps; replaced by the bare, exact number afterwards."""
+    return f"{_NUMBER}{value}{_NUMBER}"
+
+
+def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
+    """The table as data: its facts, a schema of its columns and its rows (see README)."""
+    kinds = column_kinds(table)
+    columns = []
+    for i, (path, kind) in enumerate(zip(header_paths(table), kinds)):
+        columns.append({
+            "index": i,
+            "name": path[-1] if path else "",
+            "path": path,
+            "kind": kind,
+            "type": KIND_TYPES.get(kind, "string"),
+            "unit": unit if kind == "amount" else None,
+        })
+    rows = []
+    for row, cells in body_cells(table):
+        values: list = [None] * table.width
+        for col, cell in cells:
+            if col >= table.width:
+                continue
+            if cell.kind == "amount" and not cell.row_header:
+                values[col] = None if cell.figure is None else _number(round_cents(cell.figure.value))
+            else:
+                values[col] = cell.text or None
+        rows.append({"role": row.role, "level": max((c.level for c in row.cells), default=0),
+                     "cells": values})
+    doc = {
+        "format": FORMAT,
+        "department": department,
+        "year": year,
+        "number": table.number,
+        "title": table.title,
+        "label": table.label,
+        "unit": unit,
+        "schema": {
+            "columns": columns,
+            "rows": "each row: role (total | group | item), level (indent), cells (one per column; "
+                    "an amount column holds a number in the table's unit, exact to the cent, or "
+                    "null where the table prints no figure; other columns hold text or null)",
+        },
+        "rows": "\u0001",
+        "note": "注：本表无数据" if table.empty else None,
+    }
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    listing = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows)
+    text = text.replace('"\\u0001"', f"[\n{listing}\n ]" if rows else "[]")
+    text = re.sub(r'"\\u0000(-?[0-9.]+)\\u0000"', r"\1", text)
+    return (text + "\n").encode("utf-8")
+
+
+# -- all files of an edition --------------------------------------------------------------
+
+def edition_files(tables: list[Table], department: str, year: int, unit: str,
+                  moment: datetime.datetime) -> dict[str, bytes]:
+    """The data files of an edition, keyed by their path under the edition's folder."""
+    files: dict[str, bytes] = {}
+    for table in tables:
+        stem = f"{FOLDER}/{table.anchor}"
+        files[f"{stem}.csv"] = table_csv(table)  # the same bytes the PDF attaches
+        files[f"{stem}.xlsx"] = workbook_bytes([table], department, unit,
+                                               f"{table.number}{table.title}", moment)
+        files[f"{stem}.json"] = table_json(table, department, year, unit)
+    files[f"{FOLDER}/{workbook_name(department, year)}"] = workbook_bytes(
+        tables, department, unit, f"{department}{year}年部门预算表", moment)
+    return files
