@@ -66,6 +66,7 @@ class Row:
     share: Decimal | None
     series: str = "current"  # current | previous
     year: int | None = None
+    group: int = 0  # bars of one group share a scale (each item of a comparison has its own)
 
 
 @dataclass
@@ -119,9 +120,9 @@ def rows_of(chart: ChartData) -> list[Row]:
     if chart.comparison:
         this, last = chart.years
         out = []
-        for item in chart.items:
-            out.append(Row(item.label, item.value, None, "current", this))
-            out.append(Row("", item.previous or ZERO, None, "previous", last))
+        for i, item in enumerate(chart.items):
+            out.append(Row(item.label, item.value, None, "current", this, i))
+            out.append(Row("", item.previous or ZERO, None, "previous", last, i))
         return out
     ranked = sorted(chart.items, key=lambda i: (-i.value, chart.items.index(i)))
     pct = shares([i.value for i in ranked])
@@ -163,7 +164,9 @@ def svg(chart: ChartData, css: str, title: str | None = None) -> str:
     """The chart as a standalone, deterministic SVG document."""
     title = title or chart.title
     lay = layout(chart)
-    peak = max([r.value for r in lay.rows] + [ZERO])
+    peaks: dict[int, Decimal] = {}
+    for r in lay.rows:
+        peaks[r.group] = max(peaks.get(r.group, ZERO), r.value)
     cid = f"chart-{chart.id}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{cid}" role="img" '
@@ -184,6 +187,7 @@ def svg(chart: ChartData, css: str, title: str | None = None) -> str:
                        f'dominant-baseline="central">{escape(row.label)}</text>')
             y += LABEL_H
         mid = y + BAR_H / 2
+        peak = peaks[row.group]
         width = float(row.value / peak) * lay.bar_w if peak else 0.0
         if row.value and width < 2:
             width = 2.0  # a tiny share stays visible
@@ -247,5 +251,6 @@ def edition_charts(figures: SimpleNamespace) -> dict[str, ChartData]:
     known = [Item(label, now, before) for label, now, before in pairs if before is not None]
     if known:
         charts["year-over-year"] = ChartData("year-over-year", "预算收支与上年对比", known,
-                                             years=(f.year, f.prior_year))
+                                             years=(f.year, f.prior_year),
+                                             note="每项按自身比例绘制")
     return charts

@@ -77,13 +77,17 @@ class EditionDocument:
     svgs: dict = field(default_factory=dict)  # chart id -> standalone SVG, for the placed charts
 
 
+def _chart_css(site: SourceSite) -> str:
+    path = theme_dir(site.root) / "chart.css"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
 def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
                      env: jinja2.Environment) -> EditionDocument:
     ed = source.edition
     names = vars(derived.figures)
     allow_html = site.site.markdown.allow_html
-    chart_css_path = theme_dir(site.root) / "chart.css"
-    chart_css = chart_css_path.read_text(encoding="utf-8") if chart_css_path.is_file() else ""
+    chart_css = _chart_css(site)
     svgs: dict = {}
 
     def chart_html(name: str, title: str | None) -> str:
@@ -123,7 +127,9 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
     ed = source.edition
     doc = doc or edition_document(site, source, derived, env)
     parts = doc.parts
+    chart_list = [(name, derived.charts[name].title) for name in sorted(derived.charts)]
     common = dict(site=site.site, edition=ed, parts=parts, editions=editions, findings=list(findings),
+                  chart_list=chart_list,
                   doc_title=doc.title, pdf_name=pdf_name, downloads=downloads)
     pages = {
         "index.html": ("edition_index.html", {"tables": derived.tables}),
@@ -136,8 +142,10 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
     out = {}
     for path, (template, extra) in pages.items():
         out[path] = env.get_template(template).render(page=path, **common, **extra)
-    for name, svg in sorted(doc.svgs.items()):
-        out[f"charts/{name}.svg"] = svg
+    # every chart of the edition is downloadable, placed in the text or not
+    css = _chart_css(site)
+    for name, data in sorted(derived.charts.items()):
+        out[f"charts/{name}.svg"] = doc.svgs.get(name) or charts.svg(data, css)
     return out
 
 

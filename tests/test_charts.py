@@ -159,3 +159,14 @@ def test_shares_always_add_up_to_one_hundred(cents):
             assert abs(share - exact) < Decimal("0.01")
     else:
         assert all(s == 0 for s in result)
+
+
+def test_every_chart_is_downloadable(built_site):
+    names = sorted(p.stem for p in (built_site / "2025/charts").glob("*.svg"))
+    assert names == ["basic-project", "general-structure", "income-sources", "three-public", "year-over-year"]
+    index = (built_site / "2025/index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert f'href="charts/{name}.svg"' in index
+    for name in names:
+        root = parse((built_site / f"2025/charts/{name}.svg").read_text(encoding="utf-8"))
+        assert root.get("role") == "img" and root.find(f"{SVG}desc").text

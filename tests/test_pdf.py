@@ -553,3 +553,18 @@ sys.stdout.buffer.write(weasyprint.HTML(string=html, base_url={(ROOT / "theme").
     assert run.returncode == 0, run.stderr.decode()
     fonts = _fonts(pypdf.PdfReader(io.BytesIO(run.stdout)).pages[0]["/Resources"])
     assert sorted(name.split("+")[1] for name in fonts) == ["FangSong", "budgetsite-sans"]
+
+
+def test_charts_are_in_the_pdf_with_their_labels(reference, builds):
+    """The same SVG charts as the site, drawn in the PDF with their Chinese titles and labels."""
+    import xml.etree.ElementTree as ET
+
+    for name in ("general-structure", "three-public"):
+        svg = ET.fromstring((builds.first / "2025/charts" / f"{name}.svg").read_text(encoding="utf-8"))
+        ns = "{http://www.w3.org/2000/svg}"
+        title = svg.find(f"{ns}title").text
+        page = reference.page_of(title)
+        words = [_norm(t.text) for t in svg.iter(f"{ns}text")]
+        assert len(words) > 4
+        for word in words:
+            assert word in reference.flat[page], (name, word)
