@@ -123,5 +123,47 @@ def new_command(ctx: click.Context, year: int, site_dir: Path) -> None:
         click.echo(f"  - {item}")
 
 
+@main.command("import")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(1990, 2200), default=None,
+              help="The edition's year [default: from the tables' titles].")
+@click.option("--into", "into", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The edition folder to write [default: <site>/content/<year>].")
+@click.option("--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+@click.option("--force", is_flag=True, help="Replace an existing budget.yaml.")
+@click.pass_context
+def import_command(ctx: click.Context, workbook: Path, year: int | None, into: Path | None,
+                   site_dir: Path, force: bool) -> None:
+    """Import the budget system's workbook (one sheet per standard table) as budget.yaml."""
+    from .importer import ImportUsageError, import_workbook
+
+    try:
+        result = import_workbook(workbook, site_dir, year, into, force)
+    except ImportUsageError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except Exception as exc:
+        _fail(ctx.obj["debug"], exc)
+    for message in result.messages:
+        click.echo(str(message), err=message.level != "note")
+    if result.errors:
+        click.echo(f"import failed: {len(result.errors)} error(s); nothing was written", err=True)
+        sys.exit(1)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    for finding in result.findings:
+        click.echo(str(finding))
+    if result.todo:
+        click.echo("to do (parts an import does not make):")
+        for finding in result.todo:
+            click.echo(f"  - {finding}")
+    errors = sum(1 for f in result.findings if f.level == "error")
+    click.echo(f"checked {result.year}: {errors} error(s), "
+               f"{sum(1 for f in result.findings if f.level == 'warning')} warning(s), "
+               f"{sum(1 for f in result.findings if f.level == 'note')} note(s)")
+    sys.exit(result.exit_status)
+
+
 if __name__ == "__main__":
     main()

@@ -212,6 +212,8 @@ def workbook_bytes(tables: list[Table], department: str, unit: str, title: str,
     wb.remove(wb.active)
     for table in tables:
         _fill_sheet(wb.create_sheet(_sheet_name(table)), table, department, unit)
+    if not tables:  # a workbook needs a sheet
+        wb.create_sheet("表")
     naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
     wb.properties.created = naive
     wb.properties.modified = naive
