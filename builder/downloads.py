@@ -18,12 +18,14 @@ Amounts are Decimal until the very last step, where a spreadsheet cell needs a n
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from .amounts import round_cents
 from .layouts import Table
@@ -288,16 +290,54 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
 
 # -- all files of an edition --------------------------------------------------------------
 
+KEYS = f"{FOLDER}/.xlsx-keys.json"  # XLSX file -> hash of what it was made from
+XLSX_VERSION = "1"  # bump when workbook_bytes changes its output
+
+
+def _reusable(previous: Path | None) -> dict[str, tuple[str, bytes]]:
+    """The XLSX files of the last build with the keys they were made from."""
+    if previous is None or not (previous / KEYS).is_file():
+        return {}
+    try:
+        keys = json.loads((previous / KEYS).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return {}
+    out = {}
+    for name, key in keys.items():
+        path = previous / name
+        if path.is_file():
+            out[name] = (key, path.read_bytes())
+    return out
+
+
 def edition_files(tables: list[Table], department: str, year: int, unit: str,
-                  moment: datetime.datetime) -> dict[str, bytes]:
-    """The data files of an edition, keyed by their path under the edition's folder."""
+                  moment: datetime.datetime, previous: Path | None = None) -> dict[str, bytes]:
+    """The data files of an edition, keyed by their path under the edition's folder.
+
+    Making XLSX files is slow; one whose inputs are unchanged since the last build (in the
+    edition's folder ``previous``) is reused, like the PDF.
+    """
     files: dict[str, bytes] = {}
+    reusable = _reusable(previous)
+    keys: dict[str, str] = {}
+
+    def xlsx(name: str, parts: list[Table], title: str) -> bytes:
+        digest = hashlib.sha256(XLSX_VERSION.encode())
+        for part in (department, unit, title, moment.isoformat()):
+            digest.update(str(part).encode("utf-8") + b"\0")
+        for table in parts:
+            digest.update(table_json(table, department, year, unit))
+        key = keys[name] = digest.hexdigest()
+        if name in reusable and reusable[name][0] == key:
+            return reusable[name][1]
+        return workbook_bytes(parts, department, unit, title, moment)
+
     for table in tables:
         stem = f"{FOLDER}/{table.anchor}"
         files[f"{stem}.csv"] = table_csv(table)  # the same bytes the PDF attaches
-        files[f"{stem}.xlsx"] = workbook_bytes([table], department, unit,
-                                               f"{table.number}{table.title}", moment)
+        files[f"{stem}.xlsx"] = xlsx(f"{stem}.xlsx", [table], f"{table.number}{table.title}")
         files[f"{stem}.json"] = table_json(table, department, year, unit)
-    files[f"{FOLDER}/{workbook_name(department, year)}"] = workbook_bytes(
-        tables, department, unit, f"{department}{year}年部门预算表", moment)
+    name = f"{FOLDER}/{workbook_name(department, year)}"
+    files[name] = xlsx(name, tables, f"{department}{year}年部门预算表")
+    files[KEYS] = (json.dumps(keys, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
     return files

@@ -223,3 +223,24 @@ def test_source_date_epoch_sets_the_workbook_date(tmp_path, monkeypatch):
         assert {i.date_time for i in z.infolist()} == {(2023, 11, 14, 22, 13, 20)}
         assert b"2023-11-14T22:13:20Z" in z.read("docProps/core.xml")
     assert downloads.workbook_bytes([], "测试", "万元", "t", moment) == data
+
+
+def test_unchanged_workbooks_are_reused_and_changed_ones_remade(site_copy, tmp_path):
+    """A rebuild reuses the XLSX files whose tables did not change (they are slow to make)."""
+    from builder.build import build_site
+
+    out = tmp_path / "out"
+    build_site(site_copy, out, pdf=False)
+    fresh = {p.name: p.read_bytes() for p in (out / "2025/data").glob("*.xlsx")}
+    build_site(site_copy, out, pdf=False)
+    assert {p.name: p.read_bytes() for p in (out / "2025/data").glob("*.xlsx")} == fresh
+    budget = site_copy / "content/2025/budget.yaml"
+    budget.write_text(budget.read_text(encoding="utf-8").replace("reception: 0.80", "reception: 0.90"),
+                      encoding="utf-8")
+    build_site(site_copy, out, pdf=False)
+    again = {p.name: p.read_bytes() for p in (out / "2025/data").glob("*.xlsx")}
+    changed = sorted(name for name in fresh if again[name] != fresh[name])
+    assert changed == ["table-10.xlsx", "阳泉市退役军人事务局-2025-部门预算表.xlsx"]
+    other = tmp_path / "other"
+    build_site(site_copy, other, pdf=False)   # made from scratch: the same bytes as the reused ones
+    assert {p.name: p.read_bytes() for p in (other / "2025/data").glob("*.xlsx")} == again
