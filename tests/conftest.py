@@ -23,6 +23,24 @@ def copy_site(dest: Path) -> Path:
     return dest
 
 
+def edit(site: Path, rel: str, old: str, new: str, count: int = 1) -> int:
+    """Replace text in a site file; return the (1-based) line where the old text started."""
+    path = site / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def line_of(site: Path, rel: str, needle: str) -> int:
+    """The first line of a site file that contains ``needle``."""
+    for number, text in enumerate((site / rel).read_text(encoding="utf-8").splitlines(), 1):
+        if needle in text:
+            return number
+    raise AssertionError(f"{needle!r} not in {rel}")
+
+
 @pytest.fixture
 def site_copy(tmp_path: Path) -> Path:
     return copy_site(tmp_path / "site")

@@ -12,28 +12,13 @@ import pytest
 
 from builder.build import BuildFailed, build_site, check_site
 
-from conftest import ROOT
+from conftest import ROOT, edit, line_of
 
 BUDGET = "content/2025/budget.yaml"
 EDITION = "content/2025/edition.yaml"
 EXPLANATION = "content/2025/explanation.md"
 
 
-def edit(site: Path, rel: str, old: str, new: str, count: int = 1) -> int:
-    """Replace text in a site file; return the (1-based) line where the new text starts."""
-    path = site / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
-    return line
-
-
-def line_of(site: Path, rel: str, needle: str) -> int:
-    for number, text in enumerate((site / rel).read_text(encoding="utf-8").splitlines(), 1):
-        if needle in text:
-            return number
-    raise AssertionError(needle)
 
 
 def fired(site: Path, rule: str) -> list:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, edit, line_of
 
 from builder.build import build_site, check_site
 from builder.errors import BudgetError
@@ -349,20 +349,6 @@ def test_kinds_are_computed_when_every_table_has_one(site_copy, tmp_path):
 
 # -- checks, each on a mutated copy --------------------------------------------------------
 
-def edit(site: Path, rel: str, old: str, new: str) -> int:
-    path = site / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return line
-
-
-def line_of(site: Path, rel: str, needle: str) -> int:
-    for number, text in enumerate((site / rel).read_text(encoding="utf-8").splitlines(), 1):
-        if needle in text:
-            return number
-    raise AssertionError(needle)
 
 
 def findings(site: Path, rule: str) -> list:
