@@ -75,6 +75,7 @@ class EditionDocument:
     parts: list[Part]
     glossary: list
     svgs: dict = field(default_factory=dict)  # chart id -> standalone SVG, for the placed charts
+    chart_css: str = ""  # theme/chart.css, embedded in every chart
 
 
 def _chart_css(site: SourceSite) -> str:
@@ -111,7 +112,7 @@ def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
         Part("第四部分", "名词解释", "glossary.html"),
     ]
     return EditionDocument(f"{ed.department}{ed.year}年度部门预算公开", overview, explanation, parts,
-                           glossary_entries(site, source), svgs)
+                           glossary_entries(site, source), svgs, chart_css)
 
 
 def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
@@ -143,9 +144,8 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
     for path, (template, extra) in pages.items():
         out[path] = env.get_template(template).render(page=path, **common, **extra)
     # every chart of the edition is downloadable, placed in the text or not
-    css = _chart_css(site)
     for name, data in sorted(derived.charts.items()):
-        out[f"charts/{name}.svg"] = doc.svgs.get(name) or charts.svg(data, css)
+        out[f"charts/{name}.svg"] = doc.svgs.get(name) or charts.svg(data, doc.chart_css)
     return out
 
 
