@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import BudgetError, Pos
-from .model import FISCAL, SOURCES, ZERO
+from .model import ZERO
+from .sources import BUNDLED_SOURCES, Vocabulary
 
 KINDS = ("basic", "project", "personnel", "public")
 PERIODS = ("current", "carryover")
-GROUPS = {"fiscal": set(FISCAL)}
 CENT = Decimal("0.01")
 
 
@@ -50,22 +50,24 @@ class Measure:
                        meet(self.periods, other.periods))
 
 
-def parse_measure(text: str | None, pos: Pos | None = None) -> Measure:
-    """``"basic.general.current"`` -> Measure; ``"total"`` or None -> everything."""
+def parse_measure(text: str | None, pos: Pos | None = None, vocab: Vocabulary | None = None) -> Measure:
+    """``"basic.general.current"`` -> Measure; ``"total"`` or None -> everything.
+
+    Sources and groups are those of ``vocab`` (a format's; the bundled ones by default)."""
     if text is None or text == "total":
         return Measure()
+    vocab = vocab or BUNDLED_SOURCES
     kinds, sources, periods = set(), set(), set()
     for token in text.split("."):
+        members = vocab.members(token)
         if token in KINDS:
             kinds.add(token)
-        elif token in SOURCES:
-            sources.add(token)
-        elif token in GROUPS:
-            sources |= GROUPS[token]
+        elif members is not None:
+            sources |= set(members)
         elif token in PERIODS:
             periods.add(token)
         else:
-            known = ", ".join(("total",) + KINDS + tuple(SOURCES) + tuple(GROUPS) + PERIODS)
+            known = ", ".join(("total",) + KINDS + vocab.keys + tuple(vocab.groups) + PERIODS)
             raise BudgetError(pos, f"unknown measure '{token}' in '{text}'; known: {known}")
     return Measure(frozenset(kinds) or None, frozenset(sources) or None, frozenset(periods) or None)
 
@@ -130,7 +132,7 @@ class Ledger:
         return sum((e[2] for e in self._selected(prefix, measure)), ZERO)
 
     def figure(self, prefix: tuple, measure: Measure, approved=None, pos: Pos | None = None,
-               what: str = "", roundings: list | None = None) -> Figure:
+               what: str = "", roundings: list | None = None, vocab: Vocabulary | None = None) -> Figure:
         """The figure for ``prefix``/``measure``, replaced by an approved one that applies.
 
         ``approved`` is a Decimal (for the row's total) or {measure text: Decimal}.
@@ -143,7 +145,7 @@ class Ledger:
         given = approved if isinstance(approved, dict) else {"total": approved}
         cells = {(e[0], e[1]) for e in selected}
         for text, value in given.items():
-            other = parse_measure(text, pos)
+            other = parse_measure(text, pos, vocab)
             if {(e[0], e[1]) for e in self._selected(prefix, other)} == cells:
                 if roundings is not None and not any(
                     r.pos == pos and r.key == text for r in roundings

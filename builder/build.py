@@ -14,7 +14,7 @@ from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
 from .render import edition_document, environment, render_archive, render_edition, render_print
-from .tableset import load_tableset
+from .formats import load_format
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
 
@@ -62,10 +62,16 @@ class CheckReport:
 def _edition_setup(source, root: Path, edition):
     year = edition.edition.year
     codes = load_codes(year, edition.edition.where.get("year"))
-    tableset_name = edition.edition.tableset or source.site.tableset
-    tableset = load_tableset(tableset_name, root,
-                             edition.edition.where.get("tableset") or source.site.where.get("tableset"))
-    return codes, tableset
+    return codes, edition_format(source.site, edition.edition, root)
+
+
+def edition_format(site, ed, root: Path):
+    """The edition's format: edition.yaml's ``format`` (or older ``tableset``), else site.yaml's."""
+    for obj, key in ((ed, "format"), (ed, "tableset"), (site, "format"), (site, "tableset")):
+        name = getattr(obj, key)
+        if name:
+            return load_format(name, root, obj.where.get(key))
+    return load_format("shanxi-13", root, None)
 
 
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
@@ -103,7 +109,7 @@ def _pdf_sources(root: Path, edition) -> list[tuple[str, str]]:
     here = Path(__file__).resolve().parent
     paths = sorted(p for p in (root / edition.folder).rglob("*") if p.is_file())
     paths += [root / "site.yaml", theme_dir(root) / "glossary.yaml"]
-    for folder in (root / "tablesets", here / "standards", templates_dir(root)):
+    for folder in (root / "formats", root / "tablesets", here / "standards", templates_dir(root)):
         paths += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     sources = []
     for path in paths:

@@ -15,7 +15,7 @@ from .derive import Derived, derive, glossary
 from .findings import LEVELS, Finding
 from .load import SourceEdition, SourceSite
 from .rules import FIRST, MODULES
-from .tableset import TableSet
+from .formats import Format
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Subject:
     site: SourceSite
     source: SourceEdition
     codes: CodeList
-    tableset: TableSet
+    tableset: Format  # the edition's format
     derived: Derived | None = None
 
     @property
@@ -41,7 +41,7 @@ def _run(modules, subject: Subject) -> list[Finding]:
     return [f for module in modules for rule in module.RULES for f in rule(subject)]
 
 
-def check(site: SourceSite, source: SourceEdition, codes: CodeList, tableset: TableSet,
+def check(site: SourceSite, source: SourceEdition, codes: CodeList, tableset: Format,
           previous=None) -> tuple[list[Finding], Derived | None]:
     """All findings for an edition (sorted: errors first), and its derived tables.
 
@@ -51,8 +51,22 @@ def check(site: SourceSite, source: SourceEdition, codes: CodeList, tableset: Ta
     if not any(f.level == "error" for f in findings):
         subject.derived = derive(source, codes, tableset, previous)
         findings += _run([m for m in MODULES if m not in FIRST], subject)
+    findings = reviewed(findings, source.edition)
     findings.sort(key=lambda f: (LEVELS.index(f.level), str(f.pos), f.rule))
     return findings, subject.derived
+
+
+def reviewed(findings: list[Finding], edition) -> list[Finding]:
+    """Warnings the department has looked at (edition.yaml ``reviewed:``) become notes that
+    carry its explanation; errors stay errors (they must be corrected)."""
+    out = []
+    for f in findings:
+        review = next((r for r in edition.reviewed if r.rule == f.rule and f.level == "warning"
+                       and (r.table is None or r.table == f.subject_id)), None)
+        if review is not None:
+            f = Finding(f.pos, "note", f.rule, f"{f.message}（已核实：{review.note}）", f.subject_id)
+        out.append(f)
+    return out
 
 
 __all__ = ["Finding", "Subject", "check"]

@@ -12,11 +12,12 @@ from types import SimpleNamespace
 from .amounts import Ledger, parse_measure
 from .charts import edition_charts
 from .codes import CodeList
-from .layouts import Context, Table, build_table
+from .formats import Format
+from .layouts import Context, Table, build_table, operating_ledger, three_public_ledger
 from .load import SourceEdition
-from .model import SOURCES, ZERO, ThreePublic
+from .model import ZERO, ThreePublic
 from .performance import summary as performance_summary
-from .tableset import TableSet
+from .sources import vocabulary
 
 PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助
 
@@ -27,6 +28,7 @@ class Derived:
     figures: SimpleNamespace
     roundings: list = field(default_factory=list)
     charts: dict = field(default_factory=dict)  # id -> charts.ChartData
+    format: Format | None = None  # the edition's format (its outline, tables, sources)
 
 
 def functional_ledger(source: SourceEdition) -> Ledger:
@@ -42,7 +44,7 @@ def economic_ledger(source: SourceEdition) -> Ledger:
     ledger = Ledger()
     for r in source.budget.basic_by_economic.records:
         kind = "personnel" if r.dept[:3] in PERSONNEL_CLASSES else "public"
-        ledger.add((r.dept[:3], r.dept, r.gov), (kind, "general", "current"), r.amount)
+        ledger.add((r.dept[:3], r.dept, r.gov or ""), (kind, "general", "current"), r.amount)
     return ledger
 
 
@@ -72,10 +74,12 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
     approved = budget.approved
     total_pos = approved.key_pos.get("total")
 
+    vocab = ctx.vocab
+
     def f(measure: str, prefix: tuple = ()) -> Decimal:
         key = prefix[-1] if prefix else "total"
-        return fl.figure(prefix, parse_measure(measure), approved.get(key),
-                         approved.key_pos.get(key, total_pos)).value
+        return fl.figure(prefix, parse_measure(measure, None, vocab), approved.get(key),
+                         approved.key_pos.get(key, total_pos), vocab=vocab).value
 
     def classes(measure: str):
         out = []
@@ -86,9 +90,12 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
         return out
 
     income = SimpleNamespace(total=f("total"), current=f("current"), carryover=f("carryover"),
-                             **{s: f(f"{s}.current") for s in SOURCES})
+                             fiscal=f("fiscal.current"),
+                             **{s: f(f"{s}.current") for s in vocab.keys})
     expense = SimpleNamespace(total=f("total"), current=f("current"), carryover=f("carryover"),
-                              basic=f("basic"), project=f("project"))
+                              basic=f("basic"), project=f("project"),
+                              project_current=f("project.current"),
+                              project_carryover=f("project.carryover"))
     fiscal = SimpleNamespace(total=f("fiscal"), current=f("fiscal.current"),
                              carryover=f("fiscal.carryover"), classes=classes("fiscal"),
                              **{s: f(s) for s in ("general", "fund", "soe")})
@@ -107,16 +114,33 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
     economic = SimpleNamespace(total=e("total"), personnel=e("personnel"), public=e("public"),
                                personnel_items=items("personnel"), public_items=items("public"))
     prior = SimpleNamespace(
-        total=ed.prior.total, general=ed.prior.general,
+        total=ed.prior.total, general=ed.prior.general, fiscal=ed.prior.fiscal,
+        fund=ed.prior.fund, soe=ed.prior.soe,
         three_public=_three_public(ed.prior.three_public) if ed.prior.three_public else None,
         operating_costs=ed.prior.operating_costs,
     ) if previous is None else SimpleNamespace(
-        total=previous.expense.total, general=previous.general.total,
+        total=previous.expense.total, general=previous.general.total, fiscal=previous.fiscal.current,
+        fund=previous.fiscal.fund, soe=previous.fiscal.soe,
         three_public=previous.three_public, operating_costs=previous.operating.total,
     )
+    executed = ed.prior.executed
+
+    def line_item(code: str) -> SimpleNamespace:
+        prefix = (code[:3], code[:5], code)
+        return SimpleNamespace(
+            code=code, name=_name(code), class_name=_name(code[:3]), section_name=_name(code[:5]),
+            amount=f("current", prefix), total=f("total", prefix), basic=f("basic", prefix),
+            project=f("project", prefix), fiscal=f("fiscal.current", prefix),
+            executed=executed.get(code))
+
+    def _name(code: str) -> str:
+        line = budget.lines.get(code)
+        return (line.name if line is not None and line.name else None) or codes.functional.get(code, code)
+
     operating = SimpleNamespace(total=sum((u.amount.total for u in budget.operating_costs), ZERO))
     return SimpleNamespace(
         department=ed.department,
+        unit=ed.unit,
         year=ed.year,
         prior_year=ed.year - 1,
         date=ed.date,
@@ -133,7 +157,10 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
             goods=budget.procurement.goods, works=budget.procurement.works,
             services=budget.procurement.services,
             total=budget.procurement.sum if budget.procurement.total is None else budget.procurement.total,
+            sme_reserved=budget.procurement.sme_reserved,
+            small_micro_reserved=budget.procurement.small_micro_reserved,
         ),
+        lines=[line_item(code) for code in sorted(budget.lines)],
         assets=budget.assets,
         performance=performance_summary(source),  # published: computed from performance/
         prior=prior,
@@ -143,12 +170,22 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
 def glossary(standard: list, own) -> list:
     """The 名词解释: the standard terms (less omitted, replaced by own), then own new terms."""
     mine = {e.term: e for e in own.entries}
+    if not own.standard:  # the edition's own 名词解释 replaces the standard one
+        return list(mine.values())
     omit = set(own.omit)
     merged = [mine.pop(e.term, e) for e in standard if e.term not in omit]
     return merged + list(mine.values())
 
 
-def derive(source: SourceEdition, codes: CodeList, tableset: TableSet,
+def context(source: SourceEdition, codes: CodeList, fmt: Format | None, roundings: list) -> Context:
+    """What the format interpreter reads: the model, the code list, the ledgers, the sources."""
+    budget = source.budget
+    return Context(source.edition, budget, codes, functional_ledger(source), economic_ledger(source),
+                   roundings, vocabulary(fmt),
+                   {"three_public": three_public_ledger(budget), "operating": operating_ledger(budget)})
+
+
+def derive(source: SourceEdition, codes: CodeList, tableset: Format,
            previous: SimpleNamespace | None = None) -> Derived:
     """The tables, narrative figures and charts of an edition.
 
@@ -156,9 +193,10 @@ def derive(source: SourceEdition, codes: CodeList, tableset: TableSet,
     the prior-year figures (otherwise edition.yaml's ``prior:``).
     """
     roundings: list = []
-    ctx = Context(source.edition, source.budget, codes, functional_ledger(source),
-                  economic_ledger(source), roundings)
-    tables = [build_table(i, spec, ctx) for i, spec in enumerate(tableset.tables, start=1)]
+    ctx = context(source, codes, tableset, roundings)
+    ctx.ledgers["functional"], ctx.ledgers["economic"] = ctx.functional, ctx.economic
+    tables = [build_table(i, spec, ctx, tableset) for i, spec in enumerate(tableset.tables, start=1)]
     names = figures(source, codes, ctx, previous)
-    return Derived(tables=tables, figures=names, roundings=roundings, charts=edition_charts(names))
+    return Derived(tables=tables, figures=names, roundings=roundings, charts=edition_charts(names),
+                   format=tableset)
 

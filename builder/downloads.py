@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .amounts import round_cents
 from .layouts import Table
 from .tabledata import column_kinds, table_csv
 
@@ -35,7 +34,6 @@ FOLDER = "data"
 FORMAT = "budgetsite-table/1"
 KIND_TYPES = {"code": "string", "name": "string", "text": "string", "amount": "number"}
 KIND_WIDTHS = {"code": 12, "name": 34, "text": 20, "amount": 14}
-AMOUNT_FORMAT = "0.00"
 
 
 @dataclass(frozen=True)
@@ -114,11 +112,17 @@ def body_cells(table: Table):
         yield row, placed
 
 
-def printed(cell) -> Decimal | None:
-    """An amount cell's printed value (rounded once, half up); None when blank (zero)."""
-    if cell.figure is None or not cell.figure.value:
-        return None
-    return round_cents(cell.figure.value)
+def printed(table: Table, cell) -> Decimal | None:
+    """An amount cell's printed value in the table's unit (rounded once, half up); None when
+    the table prints it blank."""
+    return table.value(cell.figure)
+
+
+def amount_format(table: Table) -> str:
+    """The spreadsheet number format of the table's number style (0.00, #,##0, …)."""
+    style = table.style
+    whole = "#,##0" if style.thousands else "0"
+    return whole + ("." + "0" * style.decimals if style.decimals else "")
 
 
 # -- XLSX ---------------------------------------------------------------------------------
@@ -141,8 +145,8 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     if width > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(row=2, column=1, value=f"部门名称：{department}")
-    ws.cell(row=2, column=width if width > 1 else 2, value=f"单位：{unit}").alignment = \
+    ws.cell(row=2, column=1, value=f"{table.department_label}：{department}")
+    ws.cell(row=2, column=width if width > 1 else 2, value=f"单位：{table.unit}").alignment = \
         Alignment(horizontal="right")
     top = 3  # the first header row
     for cell in place_header(table):
@@ -161,12 +165,13 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
         for col, cell in cells:
             target = ws.cell(row=r, column=1 + col)
             if cell.kind == "amount" and not cell.row_header:
-                value = printed(cell)
+                value = printed(table, cell)
                 if value is not None:
                     # the one place a float appears: the spreadsheet cell needs a number;
-                    # the value is already rounded to the cent, so it reads back exactly
-                    target.value = float(value)
-                target.number_format = AMOUNT_FORMAT
+                    # the value is already rounded as printed, so it reads back exactly
+                    target.value = int(value) if value == value.to_integral_value() and \
+                        not table.style.decimals else float(value)
+                target.number_format = amount_format(table)
                 target.alignment = Alignment(horizontal="right")
             else:
                 target.value = cell.text or None
@@ -181,8 +186,9 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
         for c in range(1, width + 1):
             ws.cell(row=r, column=c).border = box
         r += 1
-    if table.empty:
-        ws.cell(row=r, column=1, value="注：本表无数据")
+    for note in table.notes:
+        ws.cell(row=r, column=1, value=note)
+        r += 1
     for c, kind in enumerate(column_kinds(table), start=1):
         ws.column_dimensions[get_column_letter(c)].width = KIND_WIDTHS.get(kind, 14)
     ws.freeze_panes = ws.cell(row=top + len(table.header), column=1)
@@ -250,7 +256,7 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
             "path": path,
             "kind": kind,
             "type": KIND_TYPES.get(kind, "string"),
-            "unit": unit if kind == "amount" else None,
+            "unit": table.unit if kind == "amount" else None,
         })
     rows = []
     for row, cells in body_cells(table):
@@ -259,7 +265,10 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
             if col >= table.width:
                 continue
             if cell.kind == "amount" and not cell.row_header:
-                values[col] = None if cell.figure is None else _number(round_cents(cell.figure.value))
+                value = None if cell.figure is None or table.empty else table.value(cell.figure)
+                if value is None and cell.figure is not None and not table.empty:
+                    value = Decimal(0)  # printed blank for zero: the data says 0
+                values[col] = None if value is None else _number(value)
             else:
                 values[col] = cell.text or None
         rows.append({"role": row.role, "level": max((c.level for c in row.cells), default=0),
@@ -271,7 +280,7 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
         "number": table.number,
         "title": table.title,
         "label": table.label,
-        "unit": unit,
+        "unit": table.unit,
         "schema": {
             "columns": columns,
             "rows": "each row: role (total | group | item), level (indent), cells (one per column; "
@@ -279,7 +288,7 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
                     "null where the table prints no figure; other columns hold text or null)",
         },
         "rows": "\u0001",
-        "note": "注：本表无数据" if table.empty else None,
+        "note": "\n".join(table.notes) or None,
     }
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     listing = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows)

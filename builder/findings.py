@@ -14,6 +14,7 @@ class Finding:
     level: str  # error | warning | note
     rule: str
     message: str
+    subject_id: str | None = None  # the table (id) a finding is about, for reviewed: entries
 
     def __str__(self) -> str:
         where = f"{self.pos}: " if self.pos else ""

@@ -318,7 +318,7 @@ ANCHORS = {
 
 def _spec_paths(spec, year: int) -> list[list[str]]:
     """For each column of a table set's table, the normalised header texts above it."""
-    from .tableset import header_width
+    from .formats import header_width
 
     width = header_width(spec)
     paths: list[list[str]] = [[] for _ in range(width)]
@@ -1141,7 +1141,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     from .codes import load_codes
     from .model import Edition, Site
     from .schema import read
-    from .tableset import load_tableset
+    from .build import edition_format
     from .yamlload import load_yaml
 
     workbook = Path(workbook)
@@ -1172,7 +1172,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     site = read(load_yaml(root / "site.yaml", "site.yaml"), Site, Pos("site.yaml", 1), "site.yaml") \
         if (root / "site.yaml").is_file() else read(None, Site, Pos("site.yaml"), "site.yaml")
     codes = load_codes(year)
-    tableset = load_tableset((existing.tableset if existing else None) or site.tableset, root, None)
+    tableset = edition_format(site, existing, root) if existing else edition_format(site, _NoEdition(), root)
     department, unit, unit_ref = _meta(sheets)
     if existing is not None:
         if unit and unit != existing.unit:
@@ -1280,6 +1280,13 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     # the checks again, on the files as written (a rule may read them from disk)
     result.findings, _, result.todo = _check(root, site, into, shown, result.budget_yaml, result.edition_yaml)
     return result
+
+
+class _NoEdition:
+    """No edition.yaml yet: the site's format applies."""
+
+    format = tableset = None
+    where: dict = {}
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -31,6 +31,20 @@ class SourceEdition:
     explanation: Text
     glossary: Glossary
     performance: list = field(default_factory=list)  # 绩效目标表 (performance/*.yaml)
+    texts: dict = field(default_factory=dict)  # every Markdown file of the edition: name -> Text
+
+    def text(self, name: str) -> Text:
+        """A Markdown file of the edition (empty when there is none)."""
+        if name == "overview.md":
+            return self.overview
+        if name == "explanation.md":
+            return self.explanation
+        return self.texts.get(name) or Text(f"{self.folder}/{name}", "")
+
+    def all_texts(self) -> list[Text]:
+        """overview.md, explanation.md and every other Markdown file, in name order."""
+        others = [t for n, t in sorted(self.texts.items()) if n not in ("overview.md", "explanation.md")]
+        return [self.overview, self.explanation] + others
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ def load_edition(root: Path, folder: str) -> SourceEdition:
         explanation=_text(root, f"{folder}/explanation.md"),
         glossary=_yaml(root, f"{folder}/glossary.yaml", Glossary, "glossary.yaml", required=False),
         performance=load_performance(root, folder),
+        texts={p.name: _text(root, f"{folder}/{p.name}") for p in sorted((root / folder).glob("*.md"))
+               if p.name not in ("overview.md", "explanation.md")},
     )
 
 

@@ -16,47 +16,79 @@ from .yamlload import YMap
 
 ZERO = Decimal(0)
 
-#: Funding sources (资金来源), in the order of the standard tables.
-SOURCES = {
-    "general": "一般公共预算",
-    "fund": "政府性基金预算",
-    "soe": "国有资本经营预算",
-    "special": "财政专户管理资金",
-    "unit": "单位资金",
-}
-#: The three 财政拨款 sources.
-FISCAL = ("general", "fund", "soe")
+#: Funding sources (资金来源) are data: builder/standards/sources.yaml and the format's own.
+from .sources import BUNDLED_SOURCES, FISCAL  # noqa: E402  (re-exported for older imports)
+
+SOURCES = BUNDLED_SOURCES.labels
 
 
-@dataclass(frozen=True)
 class BySource:
-    """An amount by funding source. A bare number means 一般公共预算."""
+    """An amount by funding source (source key -> Decimal). A bare number means
+    一般公共预算. Which keys a format knows is checked by the rule ``source-unknown``."""
 
-    DESCRIPTION = "an amount, or amounts by source (general, fund, soe, special, unit)"
-    general: Decimal = ZERO
-    fund: Decimal = ZERO
-    soe: Decimal = ZERO
-    special: Decimal = ZERO
-    unit: Decimal = ZERO
+    DESCRIPTION = "an amount, or amounts by source (general, fund, soe, special, unit, …)"
+
+    def __init__(self, amounts: dict | None = None, **kw):
+        data = dict(amounts or {}, **kw)
+        object.__setattr__(self, "_amounts", {k: v for k, v in data.items()})
+
+    def __setattr__(self, name, value):
+        if name in ("pos", "where"):
+            object.__setattr__(self, name, value)
+        else:
+            raise AttributeError("BySource is immutable")
 
     @classmethod
     def from_yaml(cls, value, pos: Pos, what: str) -> "BySource":
-        from .schema import convert, read
+        from .schema import convert
 
         if isinstance(value, YMap):
-            return read(value, cls, pos, what)
+            amounts, where = {}, {}
+            for key, item in value.items():
+                if not isinstance(key, str) or not key.isidentifier():
+                    raise BudgetError(value.key_pos[key], f"{what}: '{key}' is not a source name "
+                                                          "(general, fund, soe, special, unit, …)")
+                amounts[key] = convert(item, Decimal, value.key_pos[key], f"{what}: '{key}'")
+                where[key] = value.key_pos[key]
+            obj = cls(amounts)
+            object.__setattr__(obj, "pos", value.pos)
+            object.__setattr__(obj, "where", where)
+            return obj
         amount = convert(value, Decimal, pos, what)
         obj = cls(general=amount)
         object.__setattr__(obj, "pos", pos)
         object.__setattr__(obj, "where", {"general": pos})
         return obj
 
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._amounts.get(name, ZERO)
+
+    def get(self, key: str) -> Decimal:
+        return self._amounts.get(key, ZERO)
+
     def items(self):
-        return ((s, getattr(self, s)) for s in SOURCES)
+        """(source, amount) for every source given, bundled order first."""
+        order = list(SOURCES) + [k for k in self._amounts if k not in SOURCES]
+        return ((s, self._amounts[s]) for s in order if s in self._amounts)
+
+    def keys(self):
+        return [s for s, _ in self.items()]
 
     @property
     def total(self) -> Decimal:
-        return sum((getattr(self, s) for s in SOURCES), ZERO)
+        return sum(self._amounts.values(), ZERO)
+
+    def __eq__(self, other):
+        return isinstance(other, BySource) and {k: v for k, v in self._amounts.items() if v} == \
+            {k: v for k, v in other._amounts.items() if v}
+
+    def __hash__(self):
+        return hash(tuple(sorted((k, v) for k, v in self._amounts.items() if v)))
+
+    def __repr__(self):
+        return f"BySource({self._amounts!r})"
 
 
 @dataclass(frozen=True)
@@ -97,8 +129,8 @@ class EconRecord:
     """基本支出 by 经济分类: 部门经济分类 款, 政府经济分类 款, amount (一般公共预算)."""
 
     dept: str
-    gov: str
     amount: Decimal
+    gov: str | None = None  # a format without a 政府经济分类 column leaves it out
 
 
 @dataclass(frozen=True)
@@ -120,7 +152,7 @@ class ThreePublic:
 
 @dataclass(frozen=True)
 class UnitAmount:
-    unit: str
+    unit: str | None = None  # None: the whole department (no split by 单位 published)
     amount: BySource = field(default_factory=BySource)
 
 
@@ -163,6 +195,8 @@ class Procurement:
     works: Decimal = ZERO
     services: Decimal = ZERO
     total: Decimal | None = None  # the stated 总额, when the budget system prints one
+    sme_reserved: Decimal | None = None          # 面向中小企业预留
+    small_micro_reserved: Decimal | None = None  # 其中预留给小型和微型企业
 
     @property
     def sum(self) -> Decimal:
@@ -173,12 +207,14 @@ class Procurement:
 class Vehicles:
     quota: int = 0
     actual: int = 0
-    leadership: int = 0
+    ministerial: int = 0   # 部级领导干部用车
+    leadership: int = 0    # 主要领导干部用车
     confidential: int = 0
     emergency: int = 0
     law_enforcement: int = 0
     special: int = 0
     business: int = 0
+    retired: int = 0       # 离退休干部用车
     other: int = 0
 
 
@@ -197,6 +233,15 @@ class Assets:
     as_of: datetime.date | None = None
     vehicles: Vehicles = field(default_factory=Vehicles)
     office_area: Decimal = ZERO
+    equipment: list[EquipmentCount] = field(default_factory=list)
+    planned: "PlannedAssets | None" = None  # purchases the budget provides for
+
+
+@dataclass(frozen=True)
+class PlannedAssets:
+    """购置: vehicles and equipment the year's budget provides for."""
+
+    vehicles: Vehicles = field(default_factory=Vehicles)
     equipment: list[EquipmentCount] = field(default_factory=list)
 
 
@@ -244,8 +289,12 @@ class Prior:
 
     total: Decimal | None = None
     general: Decimal | None = None
+    fiscal: Decimal | None = None            # 财政拨款
+    fund: Decimal | None = None
+    soe: Decimal | None = None
     three_public: ThreePublic | None = None
     operating_costs: Decimal | None = None
+    executed: dict[str, Decimal] = field(default_factory=dict)  # 上年执行数 by 功能分类 项
 
 
 @dataclass(frozen=True)
@@ -254,6 +303,15 @@ class Revision:
 
     date: datetime.date
     reason: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """A finding the department has looked at: the check prints it as a note with ``note``."""
+
+    rule: str
+    note: str
+    table: str | None = None  # the table id it concerns, when the rule is about one
 
 
 @dataclass(frozen=True)
@@ -268,8 +326,11 @@ class Edition:
     date: datetime.date | None = None
     units: list[Unit] = field(default_factory=list)
     prior: Prior = field(default_factory=Prior)
-    tableset: str | None = None
+    format: str | None = None    # the disclosure format (overrides site.yaml)
+    tableset: str | None = None  # older name of format
     revisions: list[Revision] = field(default_factory=list)
+    table_notes: dict[str, str] = field(default_factory=dict)  # table id -> a note printed under it
+    reviewed: list[Review] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -284,6 +345,7 @@ class Glossary:
 
     entries: list[GlossaryEntry] = field(default_factory=list)
     omit: list[str] = field(default_factory=list)
+    standard: bool = True  # false: the entries replace the theme's standard 名词解释
 
 
 @dataclass(frozen=True)
@@ -302,7 +364,8 @@ class Site:
 
     title: str = "部门预算公开"
     publisher: str = ""
-    tableset: str = "shanxi-13"
+    format: str | None = None     # the disclosure format: shanxi-13, shanghai-9, mof-8, or the site's own
+    tableset: str = "shanxi-13"   # older name of format
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     pdf: PdfOptions = field(default_factory=PdfOptions)
 

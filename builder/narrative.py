@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -84,8 +85,58 @@ def cn_date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def _in(value, unit: str, base: str, what: str) -> Decimal:
+    from .formats import UNIT_SCALE, scale
+
+    if unit not in UNIT_SCALE:
+        raise ValueError(f"unknown unit '{unit}' (元, 万元 or 亿元)")
+    return _need(value, what) * scale(base, unit)
+
+
+def _printed(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def money(value, unit="万元", decimals=2, thousands=False, trim=False, *, base="万元") -> str:
+    """An amount of the edition (in its unit ``base``) as the text prints it in ``unit``:
+    ``money(156211123)`` in a 元 edition -> ``15621.11``; ``trim``: 25.00 -> 25, 0 -> 0."""
+    from .formats import NumberStyle
+    from .layouts import format_amount
+
+    zero = "0" if trim or not decimals else "0." + "0" * decimals
+    style = NumberStyle(int(decimals), bool(thousands), zero, bool(trim))
+    return format_amount(_in(value, unit, base, "the figure"), style)
+
+
+def delta(current, previous, unit="万元", trim=False, up="增加", down="减少", same="持平", *,
+          base="万元") -> str:
+    """The change from ``previous`` as text with its unit: ``减少876.75万元`` / ``持平``."""
+    diff = _in(current, unit, base, "the current figure") - _in(previous, unit, base, "last year's figure")
+    if not _printed(diff, 2):
+        return same
+    amount = money(abs(diff), unit, 2, False, trim, base=unit)
+    return f"{up if diff > 0 else down}{amount}{unit}"
+
+
+def pct_delta(current, previous, up="增加", down="减少", same="持平", unit="万元", decimals=2, *,
+              base="万元") -> str:
+    """The change from ``previous`` in per cent of it, computed from the figures as printed
+    (in ``unit``, ``decimals`` places), as a reader would check it: ``减少57.14%``; from
+    nothing to something is ``增加100.00%``."""
+    now = _printed(_in(current, unit, base, "the current figure"), decimals)
+    before = _printed(_in(previous, unit, base, "last year's figure"), decimals)
+    if now == before:
+        return same
+    if not before:
+        return f"{up}100.00%"
+    share = (abs(now - before) * 100 / abs(before)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{up if now > before else down}{share}%"
+
+
 FUNCTIONS = {"wan": wan, "pct": pct, "change": change, "rate": rate, "compare": compare,
              "cn_date": cn_date}
+#: Functions that read amounts in the edition's unit (bound to it for each text).
+UNIT_FUNCTIONS = {"money": money, "delta": delta, "pct_delta": pct_delta}
 
 
 @dataclass(frozen=True)
@@ -123,14 +174,15 @@ class _Unknown(jinja2.StrictUndefined):
 def _strict(function):
     """Make a narrative function fail with the undefined name, not a conversion error."""
 
-    def wrapper(*args):
-        for arg in args:
+    def wrapper(*args, **kwargs):
+        for arg in list(args) + list(kwargs.values()):
             if isinstance(arg, jinja2.Undefined):
                 arg._fail_with_undefined_error()
-        return function(*args)
+        return function(*args, **kwargs)
 
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
+    inner = getattr(function, "func", function)
+    wrapper.__name__ = inner.__name__
+    wrapper.__doc__ = inner.__doc__
     return wrapper
 
 
@@ -180,7 +232,9 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
     try:
-        return template.render(**names, chart=chart)
+        base = names.get("unit") or "万元"
+        bound = {n: _strict(functools.partial(f, base=base)) for n, f in UNIT_FUNCTIONS.items()}
+        return template.render(**names, **bound, chart=chart)
     except jinja2.UndefinedError as exc:
         raise BudgetError(Pos(shown, _template_line(exc, shown)), str(exc.message)) from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:

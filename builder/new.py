@@ -88,8 +88,8 @@ def _edition_yaml(source: SourceEdition, year: int) -> str:
     if e.department_code:
         out.append(f"department_code: {_q(e.department_code)}")
     out += [f"year: {year}", "status: draft", f"unit: {e.unit}", f"# date: {year}-MM-DD   # date of the 情况说明"]
-    if e.tableset:
-        out.append(f"tableset: {e.tableset}")
+    if e.format or e.tableset:
+        out.append(f"format: {e.format or e.tableset}")
     out.append("units:" + ("" if e.units else " []"))
     for u in e.units:
         out.append(f"  - {{name: {_q(u.name)}, type: {u.type}}}")

@@ -59,6 +59,17 @@ class Part:
     title: str
     page: str
     entries: list = field(default_factory=list)  # (level, text, href)
+    kind: str = "text"                           # text | tables | glossary (the format's outline)
+    body: str = ""                               # a text part's HTML
+    appendix: str | None = None                  # printed after the text (performance)
+
+    @property
+    def heading(self) -> str:
+        """第一部分 概况 / 三、名词解释 / a title alone."""
+        if not self.number:
+            return self.title
+        gap = "" if self.number.endswith(("、", ".", "．")) else " "
+        return f"{self.number}{gap}{self.title}"
 
 
 def glossary_entries(site: SourceSite, source: SourceEdition) -> list:
@@ -70,8 +81,6 @@ class EditionDocument:
     """What the site's pages and the print document share: the parts, their HTML, the 名词解释."""
 
     title: str
-    overview: Rendered
-    explanation: Rendered
     parts: list[Part]
     glossary: list
     svgs: dict = field(default_factory=dict)  # chart id -> standalone SVG, for the placed charts
@@ -98,20 +107,22 @@ def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
             chart=data, svg=svgs[name], title=title or data.title,
             header=charts.table_header(data), rows=charts.table_rows(data))
 
-    overview = render_narrative(source.overview.text, source.overview.shown, names, allow_html, "p1-",
-                                derived.charts, chart_html)
-    explanation = render_narrative(source.explanation.text, source.explanation.shown, names,
-                                   allow_html, "p3-", derived.charts, chart_html)
-    parts = [
-        Part("第一部分", "概况", "overview.html",
-             [(h.level, h.text, f"overview.html#{h.anchor}") for h in overview.headings]),
-        Part("第二部分", f"{ed.year}年部门预算报表", "tables.html",
-             [(2, f"{t.number}{t.title}", f"tables.html#{t.anchor}") for t in derived.tables]),
-        Part("第三部分", f"{ed.year}年度部门预算情况说明", "explanation.html",
-             [(h.level, h.text, f"explanation.html#{h.anchor}") for h in explanation.headings]),
-        Part("第四部分", "名词解释", "glossary.html"),
-    ]
-    return EditionDocument(f"{ed.department}{ed.year}年度部门预算公开", overview, explanation, parts,
+    parts = []
+    for i, spec in enumerate(derived.format.parts, start=1):  # the format's outline, in order
+        title = spec.title.replace("{year}", str(ed.year))
+        page = spec.page_name
+        if spec.kind == "text":
+            text = source.text(spec.file)
+            done = render_narrative(text.text, text.shown, names, allow_html, f"p{i}-", derived.charts,
+                                    chart_html)
+            entries = [(h.level, h.text, f"{page}#{h.anchor}") for h in done.headings]
+            parts.append(Part(spec.number, title, page, entries, "text", done.html, spec.appendix))
+        elif spec.kind == "tables":
+            entries = [(2, f"{t.number}{t.title}", f"{page}#{t.anchor}") for t in derived.tables]
+            parts.append(Part(spec.number, title, page, entries, "tables"))
+        else:
+            parts.append(Part(spec.number, title, page, [], spec.kind))
+    return EditionDocument(f"{ed.department}{ed.year}年度部门预算公开", parts,
                            glossary_entries(site, source), svgs, chart_css)
 
 
@@ -132,14 +143,15 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
     common = dict(site=site.site, edition=ed, parts=parts, editions=editions, findings=list(findings),
                   chart_list=chart_list,
                   doc_title=doc.title, pdf_name=pdf_name, downloads=downloads)
-    pages = {
-        "index.html": ("edition_index.html", {"tables": derived.tables}),
-        "overview.html": ("part.html", {"part": parts[0], "body": doc.overview.html}),
-        "tables.html": ("tables.html", {"part": parts[1], "tables": derived.tables}),
-        "explanation.html": ("part.html", {"part": parts[2], "body": doc.explanation.html}),
-        "glossary.html": ("glossary.html", {"part": parts[3], "glossary": doc.glossary}),
-        "performance.html": ("performance.html", {"perf": performance_view(source, derived.figures)}),
-    }
+    pages = {"index.html": ("edition_index.html", {"tables": derived.tables})}
+    for part in parts:
+        if part.kind == "tables":
+            pages[part.page] = ("tables.html", {"part": part, "tables": derived.tables})
+        elif part.kind == "glossary":
+            pages[part.page] = ("glossary.html", {"part": part, "glossary": doc.glossary})
+        else:
+            pages[part.page] = ("part.html", {"part": part, "body": part.body})
+    pages["performance.html"] = ("performance.html", {"perf": performance_view(source, derived.figures)})
     out = {}
     for path, (template, extra) in pages.items():
         out[path] = env.get_template(template).render(page=path, **common, **extra)
@@ -164,16 +176,18 @@ def render_print(site: SourceSite, source: SourceEdition, derived: Derived, env:
     html = env.get_template("print.html").render(
         site=site.site, edition=source.edition, doc=doc, parts=doc.parts, tables=derived.tables,
         perf=performance_view(source, derived.figures), created=created, generator=generator)
-    return re.sub(r'(<a\b[^>]*?\s)href="([^"]*)"', _print_link, html)
+    targets = print_targets(doc.parts)
+    return re.sub(r'(<a\b[^>]*?\s)href="([^"]*)"', lambda m: _print_link(m, targets), html)
 
 
-#: The edition's pages, and where each begins in the print document.
-PRINT_TARGETS = {"index.html": "toc-title", "overview.html": "part-1", "tables.html": "part-2",
-                 "explanation.html": "part-3", "glossary.html": "part-4",
-                 "performance.html": "perf-appendix"}
+def print_targets(parts: list[Part]) -> dict[str, str]:
+    """The edition's pages, and where each begins in the print document."""
+    targets = {"index.html": "toc-title", "performance.html": "perf-appendix"}
+    targets.update({p.page: f"part-{i}" for i, p in enumerate(parts, start=1)})
+    return targets
 
 
-def _print_link(match: re.Match) -> str:
+def _print_link(match: re.Match, targets: dict) -> str:
     """A link of the site's HTML as the print document needs it: a link to one of the
     edition's pages points into the document; one to another file beside the pages (a
     chart's SVG) is dropped, as it would point nowhere in the PDF; web links stay."""
@@ -181,6 +195,6 @@ def _print_link(match: re.Match) -> str:
     page, _, fragment = href.partition("#")
     if not page or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", page):
         return match.group(0)
-    if page in PRINT_TARGETS:
-        return f'{tag}href="#{fragment or PRINT_TARGETS[page]}"'
+    if page in targets:
+        return f'{tag}href="#{fragment or targets[page]}"'
     return tag.rstrip() + " "

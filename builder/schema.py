@@ -39,7 +39,7 @@ def describe(tp) -> str:
         return "a list"
     if origin is dict:
         return "a mapping (key: value)"
-    if dataclasses.is_dataclass(tp):
+    if dataclasses.is_dataclass(tp) or hasattr(tp, "from_yaml"):
         return getattr(tp, "DESCRIPTION", "a mapping")
     if origin in (typing.Union, types.UnionType):
         return " or ".join(describe(a) for a in typing.get_args(tp) if a is not _NoneType)
@@ -66,10 +66,10 @@ def convert(value, tp, pos: Pos, what: str):
             except BudgetError:
                 continue
         raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+    hook = getattr(tp, "from_yaml", None) if isinstance(tp, type) else None
+    if hook is not None:
+        return hook(value, pos, what)
     if dataclasses.is_dataclass(tp):
-        hook = getattr(tp, "from_yaml", None)
-        if hook is not None:
-            return hook(value, pos, what)
         return read(value, tp, pos, what)
     if tp is Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):

@@ -21,7 +21,7 @@ from typing import Callable
 from .build import BuildFailed, build_site
 from .errors import BudgetError
 
-WATCHED = ("site.yaml", "content", "templates", "theme", "tablesets")
+WATCHED = ("site.yaml", "content", "templates", "theme", "formats", "tablesets")
 CLIENT = Path(__file__).parent / "standards" / "live.js"
 PREFIX = "/__budgetsite/"
 

@@ -30,12 +30,10 @@ def table_grid(table: Table) -> list[list[str]]:
             taken.update((r + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
             col += cell.colspan
         grid.append(line)
-    from .render import amount_cell  # here: render imports this module
-
     for row in table.rows:
         line = []
         for cell in row.cells:
-            text = amount_cell(cell.figure) if cell.kind == "amount" and not cell.row_header else cell.text
+            text = table.text(cell.figure) if cell.kind == "amount" and not cell.row_header else cell.text
             line.append(text)
             line.extend([""] * (cell.colspan - 1))
         grid.append(line + [""] * (width - len(line)))
@@ -55,8 +53,9 @@ def table_csv(table: Table) -> bytes:
 
 
 def csv_name(table: Table) -> str:
-    """A file name for the table's CSV: ``表一-2025年预算收支总表.csv``."""
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{table.number}-{table.title}")
+    """A file name for the table's CSV: its number and title (``<number>-<title>.csv``)."""
+    stem = f"{table.number.rstrip('.')}-{table.title}" if table.number else table.title
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", stem)
     return f"{name}.csv"
 
 

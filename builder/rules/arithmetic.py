@@ -53,8 +53,13 @@ def _stated(budget):
 
 # -- the printed tables add up -------------------------------------------------------
 
-def _figures(row, first: int) -> list[Figure | None]:
-    return [c.figure for c in row.cells[first:]]
+def _figures(row) -> list[Figure | None]:
+    """The amount cells of a printed row, in column order."""
+    return [c.figure for c in row.cells if c.kind == "amount" and not c.row_header]
+
+
+def _label(row) -> str:
+    return next((c.text for c in row.cells if c.kind != "amount" and c.text), "")
 
 
 def _pos(figures, fallback):
@@ -87,11 +92,15 @@ def round_value(figure: Figure | None) -> Decimal:
 
 
 def _subject_rows(table):
-    """(code, figures) for every 科目 row and the 合计 row (code '')."""
+    """(code, figures) for every 科目 row and the 合计 row (code ''); a code split over
+    类/款/项 columns is joined again."""
     for row in table.rows:
-        code = row.cells[0].text
-        if code == "合计" or code.isdigit():
-            yield ("" if code == "合计" else code), _figures(row, 2)
+        if row.role == "total":
+            yield "", _figures(row)
+            continue
+        code = "".join(c.text for c in row.cells if c.kind == "code")
+        if code.isdigit():
+            yield code, _figures(row)
 
 
 def _column_names(spec):
@@ -102,7 +111,7 @@ def _split_check(label, figures, spec, fallback, parts):
     """合计 = 基本 + 项目 (or 人员 + 公用) on one printed row."""
     names = list(spec.columns)
     whole, a, b = parts
-    if not {whole, a, b} <= set(names):
+    if not {whole, a, b} <= set(names) or len(figures) != len(names):
         return
     fw, fa, fb = (figures[names.index(x)] for x in (whole, a, b))
     if fw is None:
@@ -114,13 +123,27 @@ def _split_check(label, figures, spec, fallback, parts):
         yield f
 
 
+def _tree(rows):
+    """(total, [(group label, figures, [item figures])]) of rows with roles total/group/item."""
+    total, groups, current = None, [], None
+    for row in rows:
+        if row.role == "total":
+            total = _figures(row)
+        elif row.role == "group":
+            current = [_label(row), _figures(row), []]
+            groups.append(current)
+        elif current is not None:
+            current[2].append(_figures(row))
+    return total, groups
+
+
 def _check_table(table, spec, budget):
     fallback = budget.where.get("lines")
     headers = _column_names(spec)
     if table.layout == "subjects":
         rows = dict(_subject_rows(table))
         for code, figures in rows.items():
-            label = code or "合计"
+            label = code or spec.total_label
             level = {0: 3, 3: 5, 5: 7}.get(len(code))
             children = [f for c, f in rows.items() if len(c) == level and c.startswith(code)]
             if children:
@@ -129,44 +152,42 @@ def _check_table(table, spec, budget):
             yield from _split_check(label, figures, spec, fallback, ("total", "basic", "project"))
     elif table.layout == "economic":
         fallback = budget.basic_by_economic.where.get("records", fallback)
-        total, groups, current = None, [], None
         for row in table.rows:
-            figures = _figures(row, 2)
-            if row.role == "total":
-                total = figures
-            elif row.role == "group":
-                current = [row.cells[0].text, figures, []]
-                groups.append(current)
-            elif current is not None:
-                current[2].append(figures)
-            yield from _split_check(row.cells[0].text, figures, spec, fallback,
+            yield from _split_check(_label(row), _figures(row), spec, fallback,
                                     ("total", "personnel", "public"))
+        total, groups = _tree(table.rows)
         if total is not None:
-            yield from _sum_check("sum", "合计", total, [g[1] for g in groups], headers, fallback,
-                                  "经济分类 类 rows")
+            yield from _sum_check("sum", spec.total_label, total, [g[1] for g in groups], headers,
+                                  fallback, "经济分类 类 rows")
         for label, figures, items in groups:
             yield from _sum_check("sum", label, figures, items, headers, fallback, "款 rows")
     elif table.layout == "projects" and table.rows:
         key = "carryover_projects" if spec.carryover else "projects"
         fallback = budget.where.get(key, fallback)
-        dept, units, current = _figures(table.rows[0], 1), [], None
-        for row in table.rows[1:]:
-            if row.role == "group":
-                current = [row.cells[0].text, _figures(row, 1), []]
-                units.append(current)
-            elif current is not None:
-                current[2].append(_figures(row, 1))
-        yield from _sum_check("sum", table.rows[0].cells[0].text, dept, [u[1] for u in units],
+        total, units = _tree(table.rows)
+        yield from _sum_check("sum", _label(table.rows[0]), total, [u[1] for u in units],
                               headers, fallback, "单位 rows")
         for label, figures, items in units:
             yield from _sum_check("sum", label, figures, items, headers, fallback, "projects")
     elif table.layout == "three_public":
         fallback = budget.where.get("three_public", fallback)
-        rows = [_figures(r, 1) for r in table.rows]  # 出国, 接待, 车辆, 购置, 运行, 合计
-        yield from _sum_check("sum", "公务用车购置及运行费", rows[2], rows[3:5], headers, fallback,
-                              "购置 and 运行 add up to")
-        yield from _sum_check("sum", "“三公”经费合计", rows[5], [rows[0], rows[1], rows[2]], headers,
-                              fallback, "出国, 接待 and 车辆")
+        # the items as the format declares them: [label, path, level]; a path's parts are the
+        # items whose path extends it by one step; the 合计 is the sum of the top-level items
+        items = [(str(i[0]), str(i[1]) if len(i) > 1 and i[1] else "") for i in spec.items]
+        printed = {path: _figures(row) for (label, path), row in
+                   zip(items, [r for r in table.rows if r.role != "total"])}
+        labels = dict((path, label) for label, path in items)
+        for path, figures in printed.items():
+            kids = [printed[p] for p in printed if p.startswith(path + ".") and p.count(".") == path.count(".") + 1]
+            if kids:
+                yield from _sum_check("sum", labels[path], figures, kids, headers, fallback,
+                                      "、".join(labels[p] for p in printed if p.startswith(path + ".")
+                                               and p.count(".") == path.count(".") + 1) + " add up to")
+        total = next((r for r in table.rows if r.role == "total"), None)
+        top = [path for path in printed if "." not in path]
+        if total is not None and top:
+            yield from _sum_check("sum", spec.total_label, _figures(total), [printed[p] for p in top],
+                                  headers, fallback, "、".join(labels[p] for p in top))
 
 
 def printed_sums(subject):
@@ -176,7 +197,7 @@ def printed_sums(subject):
     for table, spec in zip(subject.derived.tables, specs):
         for finding in _check_table(table, spec, subject.source.budget):
             key = (finding.pos, finding.level, finding.rule, finding.message)
-            seen.setdefault(key, []).append(table.number)
+            seen.setdefault(key, []).append(table.ref)
     for (pos, level, rule, message), tables in seen.items():
         yield Finding(pos, level, rule, f"{'、'.join(dict.fromkeys(tables))}: {message}")
 

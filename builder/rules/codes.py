@@ -30,7 +30,7 @@ def economic_codes(subject):
         if record.dept not in codes.economic_dept or len(record.dept) != 5:
             yield Finding(pos, "error", "economic-code-unknown",
                           f"部门经济分类 {record.dept} is not a 款 of the {codes.year} code list")
-        if record.gov not in codes.economic_gov or len(record.gov) != 5:
+        if record.gov is not None and (record.gov not in codes.economic_gov or len(record.gov) != 5):
             yield Finding(pos, "error", "economic-code-unknown",
                           f"政府经济分类 {record.gov} is not a 款 of the {codes.year} code list")
 
@@ -57,7 +57,7 @@ def unit_names(subject):
                 yield Finding(pos, "error", "unit-unknown",
                               f"单位 '{group.unit}' is not listed under units: in edition.yaml")
     for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
-        if entry.unit not in known:
+        if entry.unit is not None and entry.unit not in known:
             yield Finding(pos, "error", "unit-unknown",
                           f"单位 '{entry.unit}' is not listed under units: in edition.yaml")
 
@@ -73,4 +73,32 @@ def code_names(subject):
                           f"calls it '{official}'")
 
 
-RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names]
+def _by_source(budget):
+    """Every amount-by-source of budget.yaml, with where it is written."""
+    for code, line in budget.lines.items():
+        for kind in ("basic", "project"):
+            yield getattr(line, kind)
+            yield getattr(line.carryover, kind)
+    tp = budget.three_public
+    yield from (tp.abroad, tp.reception, tp.vehicle_purchase, tp.vehicle_operation)
+    yield from (e.amount for e in budget.operating_costs)
+    for groups in (budget.projects, budget.carryover_projects):
+        for group in groups:
+            yield from (p.amount for p in group.projects)
+
+
+def source_names(subject):
+    """Every 资金来源 written in budget.yaml is one of the format's sources."""
+    from ..sources import vocabulary
+
+    vocab = vocabulary(subject.tableset)
+    known = "、".join(f"{k}（{v}）" for k, v in vocab.labels.items())
+    for amounts in _by_source(subject.source.budget):
+        for key in amounts.keys():
+            if key not in vocab.labels:
+                pos = getattr(amounts, "where", {}).get(key) or getattr(amounts, "pos", None)
+                yield Finding(pos, "error", "source-unknown",
+                              f"资金来源“{key}”不是本格式（{subject.tableset.id}）的资金来源；可用：{known}")
+
+
+RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names, source_names]

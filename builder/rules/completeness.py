@@ -9,41 +9,28 @@ from markdown_it import MarkdownIt
 from ..errors import Pos
 from ..findings import Finding
 
-#: Tables every set must contain (财政部 8-table minimum), recognised by title.
-REQUIRED_TABLES = [
-    ("收支总表", "部门收支总表 / 预算收支总表"),
-    ("收入总表", "收入总表"),
-    ("支出总表", "支出总表"),
-    ("财政拨款收支总表", "财政拨款收支总表"),
-    ("一般公共预算支出", "一般公共预算支出表"),
-    ("基本支出", "一般公共预算基本支出表"),
-    ("“三公”经费", "“三公”经费支出表"),
-    ("政府性基金预算支出", "政府性基金预算支出表"),
-]
-
-#: Sections a disclosure must have: (file, words any one of which a heading contains, name).
-REQUIRED_SECTIONS = [
-    ("overview", ("职责",), "部门职责"),
-    ("overview", ("机构设置",), "机构设置"),
-    ("explanation", ("收入",), "收入预算情况说明"),
-    ("explanation", ("支出",), "支出预算情况说明"),
-    ("explanation", ("三公",), "“三公”经费说明"),
-    ("explanation", ("机关运行经费",), "机关运行经费说明"),
-    ("explanation", ("政府采购",), "政府采购情况"),
-    ("explanation", ("国有资产",), "国有资产占有使用情况"),
-    ("explanation", ("绩效",), "绩效管理情况"),
-]
-
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX|xx)(?![A-Za-z])|ＸＸ|××|待填写|待补充|＊＊|□□|TODO")
 
 
 def tables_present(subject):
-    titles = [t.title for t in subject.tableset.tables]
-    for word, name in REQUIRED_TABLES:
-        if not any(word in title for title in titles):
-            yield Finding(subject.tableset.where.get("tables", subject.tableset.pos), "error", "table-missing",
-                          f"the table set '{subject.tableset.id}' has no {name}, which every "
-                          "部门预算公开 must publish")
+    """Every table the format requires (required_tables:) is one of its tables."""
+    fmt = subject.tableset
+    ids = {t.id for t in fmt.tables if t.id}
+    for required in fmt.required_tables:
+        if required.id not in ids:
+            yield Finding(fmt.where.get("tables", fmt.pos), "error", "table-missing",
+                          f"格式“{fmt.name}”（{fmt.id}）缺少{required.name}（id: {required.id}），"
+                          "每个部门预算公开都必须公开这张表：请在 tables 中加上它")
+
+
+def parts_present(subject):
+    """The Markdown file of every text part of the format's outline exists."""
+    source = subject.source
+    for spec in subject.tableset.parts:
+        if spec.kind == "text" and spec.file and not (subject.root / source.folder / spec.file).is_file():
+            title = spec.title.replace("{year}", str(source.edition.year))
+            yield Finding(Pos(f"{source.folder}/{spec.file}"), "error", "part-missing",
+                          f"找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）")
 
 
 def headings(text: str) -> list[tuple[int, int, str]]:
@@ -57,13 +44,13 @@ def headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def sections_present(subject):
+    """Every section the format requires has a heading containing one of its words."""
     source = subject.source
-    docs = {"overview": source.overview, "explanation": source.explanation}
-    for key, words, name in REQUIRED_SECTIONS:
-        doc = docs[key]
-        if not any(any(w in text for w in words) for _, _, text in headings(doc.text)):
+    for section in subject.tableset.sections:
+        doc = source.text(section.file)
+        if not any(any(w in text for w in section.words) for _, _, text in headings(doc.text)):
             yield Finding(Pos(doc.shown, 1 if doc.text else 0), "error", "section-missing",
-                          f"no section on {name}: add a heading containing '{words[0]}'")
+                          f"no section on {section.name}: add a heading containing '{section.words[0]}'")
     if not subject.glossary:
         yield Finding(Pos(f"{source.folder}/glossary.yaml"), "error", "section-missing",
                       "the 名词解释 is empty: keep the standard terms or add your own")
@@ -88,10 +75,11 @@ def three_public_explained(subject):
     """A change of the “三公” budget from last year has its reason in the text."""
     derived = subject.derived.figures
     prior = derived.prior.three_public
-    explanation = subject.source.explanation
-    section = _section(explanation.text, "三公")
-    if section is None:
+    found = [(doc, _section(doc.text, "三公")) for doc in subject.source.all_texts()]
+    found = [(doc, section) for doc, section in found if section is not None]
+    if not found:
         return  # reported by section-missing
+    explanation, section = found[0]
     start, body = section
     if prior is None:
         yield Finding(Pos(explanation.shown, start), "warning", "three-public-prior",
@@ -109,7 +97,7 @@ def three_public_explained(subject):
 
 def no_placeholders(subject):
     root = subject.source
-    files = [(root.overview.shown, root.overview.text), (root.explanation.shown, root.explanation.text)]
+    files = [(doc.shown, doc.text) for doc in root.all_texts()]
     for rel in ("edition.yaml", "budget.yaml", "glossary.yaml"):
         path = subject.root / root.folder / rel
         if path.is_file():
@@ -125,9 +113,32 @@ def no_placeholders(subject):
 def dates_given(subject):
     """The edition's date (of the 情况说明) is given."""
     edition = subject.source.edition
-    if edition.date is None:
+    if edition.date is None and subject.tableset.dated:
         yield Finding(Pos(f"{subject.source.folder}/edition.yaml", edition.pos.line), "error",
                       "date-missing", "the edition has no date: (the date of the 情况说明, YYYY-MM-DD)")
 
 
-RULES = [tables_present, sections_present, three_public_explained, no_placeholders, dates_given]
+def table_notes(subject):
+    """A note the edition prints under a table agrees with it: a table with figures is not
+    called empty (the budget system's export sometimes says so); notes name real tables."""
+    edition = subject.source.edition
+    notes = edition.table_notes
+    tables = {t.id: t for t in subject.derived.tables if t.id}
+    empty_words = ("空表", "无数据")
+    for table_id, note in notes.items():
+        pos = notes.key_pos.get(table_id, edition.pos)
+        table = tables.get(table_id)
+        if table is None:
+            known = "、".join(tables) or "无"
+            yield Finding(pos, "error", "table-unknown",
+                          f"table_notes 中的“{table_id}”不是本格式的表；可用的表 id：{known}")
+            continue
+        if not table.empty and any(w in note for w in empty_words):
+            yield Finding(pos, "warning", "table-note-contradiction",
+                          f"{table.ref}有数字，表注却说“{note}”：请删去或改正表注；若表注确是预算"
+                          "系统导出的原文，核实后在 edition.yaml 的 reviewed: 中说明",
+                          subject_id=table_id)
+
+
+RULES = [tables_present, parts_present, sections_present, three_public_explained, no_placeholders,
+         dates_given, table_notes]

@@ -4,8 +4,28 @@ from __future__ import annotations
 from ..amounts import parse_measure
 from ..derive import economic_ledger, functional_ledger
 from ..findings import Finding
-from ..model import FISCAL, ZERO
+from ..model import ZERO
+from ..sources import FISCAL
 from .common import compare, money
+
+
+def applies(rule):
+    """Run ``rule`` only for formats that list its id under ``checks:`` (the identities that
+    hold in that format)."""
+    name = rule.__name__.replace("_", "-")
+
+    def gated(subject):
+        if name in subject.tableset.checks:
+            yield from rule(subject)
+
+    gated.__name__ = rule.__name__
+    gated.__doc__ = rule.__doc__
+    return gated
+
+
+def _name(subject, table_id: str, fallback: str) -> str:
+    """How the edition's format names a table in messages."""
+    return subject.tableset.name_of(table_id, fallback)
 
 # “三公” items and the 部门经济分类 款 that carry their 基本支出 part
 THREE_PUBLIC_CODES = {
@@ -36,7 +56,8 @@ def economic_vs_lines(subject):
     e = _printed_economic(subject, "total")
     lines = _printed_functional(subject, "basic.general.current")
     pos = econ.where.get("records") or subject.source.budget.pos
-    f = compare(pos, "economic-vs-lines", "基本支出 by 经济分类 (表六 合计)", e.value, lines.value,
+    table = _name(subject, "economic", "基本支出分经济科目表")
+    f = compare(pos, "economic-vs-lines", f"基本支出 by 经济分类 ({table} 合计)", e.value, lines.value,
                 1, "一般公共预算基本支出 of the budget lines is", strict=True)
     if f:
         yield f
@@ -45,7 +66,8 @@ def economic_vs_lines(subject):
 def projects_vs_lines(subject):
     """项目支出表 total = 项目支出 of the budget lines (本年 and 上年结转 apart)."""
     budget = subject.source.budget
-    for key, period, table in (("projects", "current", "表十二"), ("carryover_projects", "carryover", "表十三")):
+    for key, period in (("projects", "current"), ("carryover_projects", "carryover")):
+        table = _name(subject, key, "项目支出表")
         groups = getattr(budget, key)
         listed = ZERO
         count = 0
@@ -74,7 +96,8 @@ def three_public_vs_economic(subject):
             pos = tp.where.get(item) or budget.where.get("three_public") or budget.pos
             yield Finding(pos, "error", "three-public-vs-economic",
                           f"“三公” {name} is {money(stated)}, less than the {money(basic)} of 经济分类 {code} "
-                          f"{name} in 基本支出 (表六): the “三公” figure must include it")
+                          f"{name} in 基本支出 ({_name(subject, 'economic', '基本支出分经济科目表')}): "
+                          "the “三公” figure must include it")
 
 
 def operating_vs_public(subject):
@@ -84,7 +107,8 @@ def operating_vs_public(subject):
     public = _printed_economic(subject, "public").value
     if budget.basic_by_economic.records and operating > public:
         yield Finding(budget.where.get("operating_costs"), "error", "operating-vs-public",
-                      f"机关运行经费 {money(operating)} exceeds 公用经费 {money(public)} of 表六; "
+                      f"机关运行经费 {money(operating)} exceeds 公用经费 {money(public)} of "
+                      f"{_name(subject, 'economic', '基本支出分经济科目表')}; "
                       "机关运行经费 is the 公用经费 of 行政单位 (and 参公事业单位)")
     kinds = {u.name: u.type for u in subject.source.edition.units}
     for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
@@ -115,5 +139,5 @@ def performance_vs_projects(subject):
                       f"managed ones ({count} projects, {money(managed)})")
 
 
-RULES = [economic_vs_lines, projects_vs_lines, three_public_vs_economic, operating_vs_public,
-         performance_vs_projects]
+RULES = [applies(rule) for rule in (economic_vs_lines, projects_vs_lines, three_public_vs_economic,
+                                     operating_vs_public, performance_vs_projects)]

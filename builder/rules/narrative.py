@@ -18,7 +18,7 @@ YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?=度|预算|部门预算|部门决算)
 
 
 def _docs(subject):
-    return [subject.source.overview, subject.source.explanation]
+    return subject.source.all_texts()
 
 
 def expressions_evaluate(subject):
@@ -82,8 +82,7 @@ def typed_amounts(subject):
 def years_consistent(subject):
     """Years written in the 情况说明 are this edition's year or the previous one."""
     year = subject.source.edition.year
-    doc = subject.source.explanation
-    for number, line in _literal_lines(doc.text):
+    for doc, number, line in ((d, n, t) for d in _docs(subject) for n, t in _literal_lines(d.text)):
         for match in YEAR.finditer(line):
             written = int(match.group(1))
             if written not in (year, year - 1):
