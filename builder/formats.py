@@ -272,7 +272,7 @@ def _merge(base: YMap, own: YMap) -> YMap:
     out = YList(t for t, _ in keep)
     out.pos, out.item_pos = tables.pos, [p for _, p in keep]
     merged["tables"] = out
-    merged.key_pos["tables"] = own.key_pos.get("tables", base.key_pos.get("tables", own.pos))
+    merged.key_pos["tables"] = own.key_pos.get("tables", own.key_pos.get("drop", base.key_pos.get("tables", own.pos)))
     merged["id"] = own.get("id", base.get("id"))
     return merged
 

@@ -109,7 +109,7 @@ def test_every_chart_of_the_edition_renders(built_site):
     from builder.load import load_site
     from builder.codes import load_codes
     from builder.derive import derive
-    from builder.tableset import load_tableset
+    from builder.formats import load_format as load_tableset
 
     site = load_site(ROOT)
     derived = derive(site.editions[0], load_codes(2025), load_tableset("shanxi-13", ROOT, None))

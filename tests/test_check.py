@@ -179,14 +179,29 @@ def test_performance_published_exceeds_managed(site_copy):
 # -- completeness ---------------------------------------------------------------------
 
 def test_table_missing_from_a_site_table_set(site_copy):
-    bundled = (ROOT / "builder/standards/tablesets/shanxi-13.yaml").read_text(encoding="utf-8")
-    start = bundled.index("  - number: 表十\n")
-    end = bundled.index("  - number: 表十一\n")
+    """An older site's single-file table set without the 三公 table (a copy of the bundled
+    tables less that one): the check names the table as the format does."""
+    bundled = (ROOT / "builder/standards/formats/shanxi-13/tables.yaml").read_text(encoding="utf-8")
+    start = bundled.index("  - id: three_public\n")
+    end = bundled.index("  - id: operating\n")
+    head = (ROOT / "builder/standards/formats/shanxi-13/format.yaml").read_text(encoding="utf-8")
+    head = head.replace("id: shanxi-13", "id: local")
     (site_copy / "tablesets").mkdir()
-    (site_copy / "tablesets/local.yaml").write_text(bundled[:start] + bundled[end:], encoding="utf-8")
+    (site_copy / "tablesets/local.yaml").write_text(head + bundled[:start] + bundled[end:], encoding="utf-8")
     edit(site_copy, "site.yaml", "tableset: shanxi-13", "tableset: local")
-    line = line_of(site_copy, "tablesets/local.yaml", "tables:")
-    assert_fires(site_copy, "table-missing", "error", "tablesets/local.yaml", line, "“三公”经费支出表")
+    lines = (site_copy / "tablesets/local.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("tables:") + 1
+    assert_fires(site_copy, "table-missing", "error", "tablesets/local.yaml", line, "“三公”经费支出预算表")
+
+
+def test_table_dropped_by_an_extending_format(site_copy):
+    """A site format that extends the bundled one and drops a required table."""
+    (site_copy / "formats/local").mkdir(parents=True)
+    (site_copy / "formats/local/format.yaml").write_text(
+        "id: local\nname: 本地格式\nextends: shanxi-13\ndrop: [economic]\n", encoding="utf-8")
+    edit(site_copy, "site.yaml", "tableset: shanxi-13", "format: local")
+    assert_fires(site_copy, "table-missing", "error", "formats/local/format.yaml", 4,
+                 "一般公共预算基本支出分经济科目表", "本地格式")
 
 
 def test_section_missing(site_copy):

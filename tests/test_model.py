@@ -92,6 +92,6 @@ def test_unknown_tableset_lists_the_bundled_ones(site_copy, tmp_path):
     site_yaml = site_copy / "site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("tableset: shanxi-13", "tableset: nope"),
                          encoding="utf-8")
-    with pytest.raises(BudgetError, match="mof-8, shanxi-13") as info:
+    with pytest.raises(BudgetError, match="mof-8, shanghai-9, shanxi-13") as info:
         build_site(site_copy, tmp_path / "out", pdf=False)
     assert info.value.pos.file == "site.yaml" and info.value.pos.line == 4

@@ -515,7 +515,7 @@ def test_tables_wider_than_a_portrait_page_ask_for_a_landscape_one():
 
     from builder.layouts import Cell, Row, Table
     from builder.render import environment
-    from builder.tableset import HeaderCell
+    from builder.formats import HeaderCell
 
     env = environment(ROOT / "templates")
     macro = env.from_string('{% from "table.html" import budget_table %}{{ budget_table(t, e) }}')
