@@ -92,7 +92,7 @@ def place_header(table: Table) -> list[Placed]:
 
 def header_paths(table: Table) -> list[list[str]]:
     """For each column, the texts of the header cells above it, top to bottom (an index
-    row of column numbers, as 表十二 has, is left out)."""
+    row of column numbers, as some 项目支出 tables print, is left out)."""
     paths: list[list[str]] = [[] for _ in range(table.width)]
     for cell in place_header(table):
         if cell.text.strip().isdigit():

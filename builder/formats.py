@@ -77,9 +77,9 @@ class TableSpec:
     layout: Layout
     header: list[list[HeaderCell]]
     id: str | None = None            # how checks, notes and reviews refer to the table
-    number: str = ""                  # printed before the title (表一, 1.)
+    number: str = ""                  # printed before the title (e.g. a 表 number, or "1.")
     name: str | None = None           # how messages name it, when not by its number
-    label: str | None = None          # the small label above the title (预算公开表1)
+    label: str | None = None          # the small label above the title, when the format prints one
     unit: str | None = None           # the table's unit when not the edition's (元 | 万元)
     style: NumberStyle | None = None  # number style when not the format's
     empty_note: str | None = None     # printed under the table when it has no figure
@@ -175,7 +175,7 @@ class Format:
         return next((t for t in self.tables if t.id == table_id), None)
 
     def name_of(self, table_id: str, fallback: str) -> str:
-        """How the format names a table in messages (``表六``), or ``fallback`` when it has none."""
+        """How the format names a table in messages (its ``ref``), or ``fallback`` when it has none."""
         spec = self.table(table_id)
         return spec.ref if spec is not None else fallback
 

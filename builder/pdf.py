@@ -54,7 +54,7 @@ def w3c_date(moment: datetime.datetime) -> str:
 
 @dataclass
 class Attachment:
-    name: str         # shown by PDF viewers (the PDF's /UF), e.g. 表一-2025年预算收支总表.csv
+    name: str         # shown by PDF viewers (the PDF's /UF), the table number and title (tabledata.csv_name)
     key: str          # its ASCII name (the PDF's /F and name-tree key), e.g. table-01.csv
     description: str
     data: bytes

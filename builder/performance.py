@@ -261,7 +261,7 @@ class ProjectFunds:
 
 @dataclass(frozen=True)
 class BudgetItem:
-    """The project's line(s) in the 项目支出 table (表十二): 单位 and 项目名称 as printed there.
+    """The project's line(s) in the 项目支出 table (the format's 项目支出 table): 单位 and 项目名称 as printed there.
 
     ``entry`` picks one of several lines with the same name (1 = the first printed); without
     it, every line of that name is the project's.
@@ -515,10 +515,10 @@ def money(value: Decimal | None, unit: str = "元") -> str:
     return f"{value:,.2f}"
 
 
-# --------------------------------------------------------------------------- 表十二 and figures
+# --------------------------------------------------------------------------- the 项目支出 table and figures
 
 def budget_lines(budget, item: BudgetItem) -> list:
-    """The 表十二 projects that ``item`` refers to (empty when none matches)."""
+    """The 项目支出 table's projects that ``item`` refers to (empty when none matches)."""
     found = [p for g in budget.projects if g.unit == item.unit for p in g.projects if p.name == item.name]
     if item.entry is not None:
         return found[item.entry - 1:item.entry] if 0 < item.entry <= len(found) else []
@@ -530,9 +530,9 @@ def to_yuan(amount: Decimal, unit: str) -> Decimal:
 
 
 def projects(source) -> list[SimpleNamespace]:
-    """The published projects (二级项目: 单位 + 表十二 name), in table order, with their tables.
+    """The published projects (二级项目: 单位 + name in the 项目支出 table), in table order, with their tables.
 
-    A project's amount is the sum of every 表十二 line of that name in that 单位 (a project
+    A project's amount is the sum of every 项目支出 line of that name in that 单位 (a project
     may be printed on several lines, and a table may cover one of them).
     """
     out: dict = {}
@@ -557,7 +557,7 @@ def projects(source) -> list[SimpleNamespace]:
 def summary(source) -> SimpleNamespace:
     """绩效目标管理 figures: ``published`` is computed from the tables where it can be.
 
-    Count and amount of the published projects come from the tables (amounts from 表十二).
+    Count and amount of the published projects come from the tables (amounts from the 项目支出 table).
     By kind: computed when every published project has a ``kind``; otherwise the figures
     budget.yaml gives under ``performance.published`` (from the budget system).
     """

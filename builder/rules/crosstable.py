@@ -49,7 +49,7 @@ def _printed_economic(subject, measure: str):
 
 
 def economic_vs_lines(subject):
-    """表六 合计 (by 经济分类) = 一般公共预算 基本支出 of the budget lines (表五)."""
+    """The 经济分类 table's 合计 = 一般公共预算 基本支出 of the budget lines."""
     econ = subject.source.budget.basic_by_economic
     if not econ.records and not _printed_functional(subject, "basic.general.current"):
         return
@@ -101,7 +101,7 @@ def three_public_vs_economic(subject):
 
 
 def operating_vs_public(subject):
-    """机关运行经费 is part of 公用经费: it cannot exceed 表六's 公用经费."""
+    """机关运行经费 is part of 公用经费: it cannot exceed the 经济分类 table's 公用经费."""
     budget = subject.source.budget
     operating = sum((u.amount.total for u in budget.operating_costs), ZERO)
     public = _printed_economic(subject, "public").value

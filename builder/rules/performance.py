@@ -2,8 +2,8 @@
 
 Each finding points at the YAML line of the value concerned. Levels: a structure that
 cannot be printed in the standard layout (a 二级 under the wrong 一级, an unknown
-表十二 reference) is an error; data that the standard allows to print but that looks wrong
-(a 指标值 that is not a quantity where one is expected, 年度资金 ≠ 表十二, no 满意度
+项目支出 table reference) is an error; data that the standard allows to print but that looks wrong
+(a 指标值 that is not a quantity where one is expected, 年度资金 ≠ the 项目支出 table, no 满意度
 indicator) is a warning — the reference edition itself prints such tables.
 """
 from __future__ import annotations
@@ -114,12 +114,17 @@ def value_unparsed(subject):
                                    "(write e.g. 990人)", indicator=item.name.text)
 
 
+def _projects_table(subject) -> str:
+    """How the edition's format names its 项目支出 table."""
+    return subject.tableset.name_of("projects", "项目支出表")
+
+
 def _budget_unit(subject) -> str:
     return subject.source.edition.unit
 
 
 def amount_mismatch(subject):
-    """perf-amount-mismatch: 年度资金 = the project's 表十二 amount; 明细 add up."""
+    """perf-amount-mismatch: 年度资金 = the project's amount in the 项目支出 table; 明细 add up."""
     budget = subject.source.budget
     unit = _budget_unit(subject)
     for table in _tables(subject):
@@ -129,13 +134,13 @@ def amount_mismatch(subject):
                 continue  # reported by budget_reference
             expected = to_yuan(sum((p.amount.total for p in lines), Decimal(0)), unit)
             year = table.funds.year
-            # 表十二 prints each line rounded to the cent of its unit: half of it per line is 尾差
+            # the 项目支出 table prints each line rounded to the cent of its unit: half of it per line is 尾差
             tolerance = to_yuan(Decimal("0.005"), unit) * len(lines)
             if abs(year.total - expected) > tolerance:
                 yield _finding(table, _where(table.funds, "year") or _where(table, "funds"), "warning",
                                "perf-amount-mismatch",
                                f"{_label(table)}: 年度资金总额 {money(year.total)}元 differs from its amount in "
-                               f"the 项目支出 table (表十二), {money(expected)}元 "
+                               f"the 项目支出 table ({_projects_table(subject)}), {money(expected)}元 "
                                f"({table.budget_item.unit} · {table.budget_item.name})")
         elif isinstance(table, SpecialDirection) and table.details:
             total = sum((d.amount or 0 for d in table.details), Decimal(0))
@@ -178,7 +183,7 @@ def satisfaction_missing(subject):
 
 
 def budget_reference(subject):
-    """perf-budget-item: each project table names its 表十二 line(s)."""
+    """perf-budget-item: each project table names its line(s) in the 项目支出 table."""
     budget = subject.source.budget
     for table in subject.source.performance:
         if not isinstance(table, ProjectTable):
@@ -186,7 +191,7 @@ def budget_reference(subject):
         item = table.budget_item
         if item is None:
             yield _finding(table, table.pos, "warning", "perf-budget-item",
-                           f"{_label(table)} does not name its line in the 项目支出 table (表十二): add "
+                           f"{_label(table)} does not name its line in the 项目支出 table ({_projects_table(subject)}): add "
                            "budget_item: {unit: …, name: …}; until then it is not counted as published")
             continue
         if budget_lines(budget, item):
@@ -216,7 +221,7 @@ def summary_agrees(subject):
         yield Finding(pos, "warning", "perf-summary-mismatch",
                       f"performance.published adds up to {count} projects, {money(amount)}, but the "
                       f"绩效目标表 under performance/ cover {real_count} projects, {money(real_amount)} "
-                      "(from 表十二): the text prints the computed figures")
+                      f"(from {_projects_table(subject)}): the text prints the computed figures")
     if all(p.kind for p in published):
         for kind, typed_kind in typed.published.items():
             ps = [p for p in published if p.kind == kind]
