@@ -160,3 +160,28 @@ def test_no_builder_module_names_a_table_of_a_format():
 
 def test_the_name_check_would_catch_one():
     assert TABLE_NAME.search('    table = "表十二"') and TABLE_NAME.search("部门预算05表")
+
+
+def test_the_readmes_worked_example_builds(tmp_path):
+    """The format of README "Formats" (a worked example), on a copy of the example site."""
+    from conftest import copy_site
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# formats/myprov/format.yaml\n", 1)[1].split("```", 1)[0]
+    site = copy_site(tmp_path / "site")
+    (site / "formats/myprov").mkdir(parents=True)
+    (site / "formats/myprov/format.yaml").write_text(block, encoding="utf-8")
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(text.replace("tableset: shanxi-13", "format: myprov"), encoding="utf-8")
+    assert not [f for f in check_site(site).findings if f.rule == "table-missing"]
+    out = tmp_path / "out"
+    build_site(site, out, pdf=False)
+    tables = (out / "2025/tables.html").read_text(encoding="utf-8")
+    assert tables.count('class="budget-table') == 6
+    sections = tables.split("<section")[1:]
+    expense = next(s for s in sections if "年部门支出总表</span>" in s)
+    assert re.search(r"<td[^>]*>208</td><td[^>]*>09</td><td[^>]*>05</td>", expense)
+    assert ">3,765<" in expense  # 3764.74 万元 in this style: no decimals, thousands
+    assert expense.rfind("row-total") > expense.rfind("row-item")
+    three = next(s for s in sections if "“三公”经费支出表</span>" in s)
+    assert "单位资金" in three

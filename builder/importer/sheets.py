@@ -2,7 +2,7 @@
 
 A table is known by its ``title`` (``{year}`` stands for any year), the title without a
 parenthesised remark (``（不含上年结转）``) and its ``name``; the sheet's title is a text of
-its first rows (``表一　2025年预算收支总表``, ``1.　2024年部门财务收支预算总表``). The longest
+its first rows (``{number}　{year}年…``, as the site's own workbook prints it). The longest
 matching key wins, so a title contained in another's does not take its sheet. The line
 between the title and the header gives the department (the format's ``department_label``:
 部门名称 / 编制部门, and the usual others) and the sheet's unit (``单位：元``).

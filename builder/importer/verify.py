@@ -12,7 +12,7 @@ from .headers import segments
 from .report import Report
 from .rows import row_code
 
-TEXT_RULES = {"section-missing", "three-public-reason", "three-public-prior", "date-missing"}
+TEXT_RULES = {"part-missing", "section-missing", "three-public-reason", "three-public-prior", "date-missing"}
 
 
 def run_checks(root: Path, site, into: Path, shown: str, budget_text: str, edition_text: str | None):
@@ -40,8 +40,10 @@ def run_checks(root: Path, site, into: Path, shown: str, budget_text: str, editi
         glossary_path = into / "glossary.yaml"
         own_glossary = read(load_yaml(glossary_path, f"{shown}/glossary.yaml") if glossary_path.is_file()
                             else None, Glossary, Pos(f"{shown}/glossary.yaml"), "glossary.yaml")
+        texts = {path.name: text(path.name) for path in sorted(into.glob("*.md"))} if into.is_dir() else {}
         source = SourceEdition(shown, edition, budget, text("overview.md"), text("explanation.md"),
-                               own_glossary, load_performance(root, shown) if (into / "performance").is_dir() else [])
+                               own_glossary, load_performance(root, shown) if (into / "performance").is_dir() else [],
+                               texts)
         standard = read(load_yaml(theme_dir(root) / "glossary.yaml", "theme/glossary.yaml"), Glossary,
                         Pos("theme/glossary.yaml", 1), "glossary").entries
         whole = SourceSite(root, site, [source], standard)
@@ -51,7 +53,8 @@ def run_checks(root: Path, site, into: Path, shown: str, budget_text: str, editi
         from ..findings import Finding
 
         return [Finding(exc.pos, "error", "import", exc.message)], None, []
-    missing = [n for n in ("overview.md", "explanation.md") if not (into / n).is_file()]
+    files = {"overview.md", "explanation.md"} | {p.file for p in tableset.parts if p.kind == "text" and p.file}
+    missing = sorted(n for n in files if not (into / n).is_file())
     if edition_text is None and not missing:
         return findings, derived, []
     todo = [f for f in findings if f.rule in TEXT_RULES or (f.pos and any(f.pos.file.endswith(m) for m in missing))]

@@ -1,0 +1,176 @@
+"""The whole import: open the workbook, find the format's tables, read, solve, check, write."""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import Pos
+from ..formats import UNIT_SCALE, scale
+from .cells import Sheet
+from .headers import columns_of, locate
+from .read import Importer
+from .report import ImportResult, ImportUsageError, Report
+from .rows import TableRead, read_rows
+from .sheets import find_tables, title_years
+from .verify import compare, run_checks
+from .write_yaml import budget_yaml, edition_yaml, kept_sections, units_of
+
+
+def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+
+    if not path.is_file():
+        raise ImportUsageError(Pos(str(path)), "file not found")
+    try:
+        return load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportUsageError(Pos(str(path)), f"not an Excel workbook (.xlsx): {exc}") from None
+
+
+class _NoEdition:
+    """No edition.yaml yet: the site's format applies."""
+
+    format = tableset = None
+    where: dict = {}
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _edition_unit(found: dict, fmt) -> tuple[str | None, str | None]:
+    """The unit the workbook states for the edition: that of the sheets whose table has no
+    unit of its own (the commonest), else of any sheet."""
+    own = [(f.unit, f.unit_ref) for i, f in sorted(found.items()) if f.unit and not fmt.tables[i].unit]
+    stated = own or [(f.unit, f.unit_ref) for _, f in sorted(found.items()) if f.unit]
+    if not stated:
+        return None, None
+    unit = Counter(u for u, _ in stated).most_common(1)[0][0]
+    return unit, next(ref for u, ref in stated if u == unit)
+
+
+def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None = None,
+                    into: Path | None = None, force: bool = False) -> ImportResult:
+    """Read ``workbook``, write budget.yaml (and edition.yaml when there is none) into
+    ``into`` (default <site>/content/<year>), run the checks; see the package docstring."""
+    from ..build import edition_format
+    from ..codes import load_codes
+    from ..model import Edition, Site
+    from ..schema import read
+    from ..yamlload import load_yaml
+
+    workbook = Path(workbook)
+    site_dir = Path(site_dir)
+    wb = _open_workbook(workbook)
+    sheets = [Sheet(ws) for ws in wb.worksheets]
+    report = Report()
+    result = ImportResult()
+    root_guess = Path(into).parent.parent if into is not None and Path(into).parent.name == "content" else site_dir
+    site = read(load_yaml(root_guess / "site.yaml", "site.yaml"), Site, Pos("site.yaml", 1), "site.yaml") \
+        if (root_guess / "site.yaml").is_file() else read(None, Site, Pos("site.yaml"), "site.yaml")
+    fmt = edition_format(site, _NoEdition(), root_guess)
+    # the year: --year, else the titles of the format's tables
+    found = find_tables(sheets, fmt, Report())
+    years = title_years(found)
+    if year is None:
+        if not years:
+            raise ImportUsageError(Pos(str(workbook)), "no year in the tables' titles; give --year")
+        year = years[-1]
+    elif years and years != [year]:
+        report.warning("", f"the titles say {'、'.join(map(str, years))}, --year says {year}")
+    result.year = year
+    if into is None:
+        into = site_dir / "content" / str(year)
+    into = Path(into)
+    result.into = into
+    root = into.parent.parent if into.parent.name == "content" else site_dir
+    existing = None
+    if (into / "edition.yaml").is_file():
+        existing = read(load_yaml(into / "edition.yaml", f"{_shown(into, root)}/edition.yaml"), Edition,
+                        Pos(f"{_shown(into, root)}/edition.yaml", 1), "edition.yaml")
+    codes = load_codes(year)
+    fmt = edition_format(site, existing if existing else _NoEdition(), root)
+    found = find_tables(sheets, fmt, report)  # again: the edition may name another format
+    department = next((f.department for _, f in sorted(found.items()) if f.department), None)
+    unit, unit_ref = _edition_unit(found, fmt)
+    if existing is not None:
+        department, unit = existing.department, existing.unit
+    elif unit not in (None, "元", "万元"):
+        report.error(unit_ref, f"工作簿的单位是{unit}；版本（edition.yaml）的单位只能是元或万元")
+        unit = None
+    unit = unit or "万元"
+    for i, spec in enumerate(fmt.tables):
+        if i not in found:
+            report.warning("", f"no sheet titled like {spec.ref} {spec.title.replace('{year}', str(year))}"
+                               " — its figures are not imported")
+    known_units = [u.name for u in existing.units] if existing else []
+    imp = Importer(codes, fmt, year, report, unit, known_units)
+    imp.out.department = department
+    reads: list[TableRead] = []
+    for i in sorted(found):
+        f, spec = found[i], fmt.tables[i]
+        expected = spec.unit or unit
+        sheet_unit = f.unit or expected
+        if sheet_unit not in UNIT_SCALE:
+            sheet_unit = expected
+        if sheet_unit != expected:
+            report.warning(f.unit_ref or "", f"{spec.ref}的单位是{sheet_unit}（格式规定{expected}），"
+                                             f"已按{sheet_unit}读取并换算为{unit}")
+        region = locate(spec, f.sheet, f.title_row, year, fmt, report)
+        if region is None:
+            continue
+        factor = scale(sheet_unit, unit)
+        decimals = fmt.style_of(spec).decimals
+        quantum = Decimal(1).scaleb(-decimals) * factor
+        rows = read_rows(spec, f.sheet, region, factor, report)
+        reads.append(TableRead(i, spec, f.sheet, region, rows, columns_of(spec), factor, quantum, sheet_unit))
+    # 机关运行经费 first: its 单位 help tell 单位 rows from projects in the project lists
+    for t in sorted(reads, key=lambda t: t.spec.layout != "operating"):
+        imp.read(t, department)
+    imp.solve_lines()
+    imp.approvals()
+    result.messages = report.messages
+    if not imp.out.lines and not report.failed:
+        report.error("", "no budget lines found (no sheet with 科目编码 rows of 7-digit 项)")
+    if report.failed:
+        return result
+    shown = _shown(into, root)
+    result.budget_yaml = budget_yaml(imp.out, codes, workbook.name)
+    old = into / "budget.yaml"
+    if force and old.is_file():  # what no standard table carries stays as it was
+        kept, names = kept_sections(old.read_text(encoding="utf-8"))
+        if kept:
+            result.budget_yaml += "\n" + kept
+            report.add("", "note", f"kept from the previous budget.yaml: {', '.join(names)}")
+    if existing is None:
+        result.edition_yaml = edition_yaml(imp.out, units_of(imp.out))
+    # derive the tables from what was imported, as a build would, and compare
+    findings, derived, todo = run_checks(root, site, into, shown, result.budget_yaml, result.edition_yaml)
+    result.findings, result.todo = findings, todo
+    if derived is not None:
+        compare(derived, reads, report)
+    else:
+        report.warning("", "the tables could not be derived (see the errors of the checks); not compared")
+    result.messages = report.messages
+    if report.failed:
+        return result
+    # write: never over an existing file without force
+    targets = [(into / "budget.yaml", result.budget_yaml)]
+    if result.edition_yaml is not None:
+        targets.append((into / "edition.yaml", result.edition_yaml))
+    clash = [p for p, _ in targets if p.exists()]
+    if clash and not force:
+        raise ImportUsageError(Pos(_shown(clash[0], root)), "exists; nothing was written (use --force to replace it)")
+    into.mkdir(parents=True, exist_ok=True)
+    for path, text in targets:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        result.written.append(path)
+    # the checks again, on the files as written (a rule may read them from disk)
+    result.findings, _, result.todo = run_checks(root, site, into, shown, result.budget_yaml, result.edition_yaml)
+    return result
