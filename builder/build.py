@@ -128,7 +128,7 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     generator = f"budgetsite {__version__}"
     html = render_print(source, edition, derived, env, pdf_stage.w3c_date(date), generator, doc)
     attachments = [pdf_stage.Attachment(csv_name(t), f"table-{i:02d}.csv",
-                                        f"{t.number}{t.title}（单位：{ed.unit}）", table_csv(t))
+                                        f"{t.number}{t.title}（单位：{t.unit}）", table_csv(t))
                    for i, t in enumerate(derived.tables, start=1)]
     theme = theme_dir(root)
     if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one

@@ -84,6 +84,7 @@ class Table:
     style: NumberStyle = field(default_factory=NumberStyle)
     notes: list[str] = field(default_factory=list)  # printed under the table
     department_label: str = "部门名称"                # the 部门名称 / 编制部门 line above it
+    split_codes: bool = False                        # 科目编码 in 类 / 款 / 项 columns
 
     def value(self, figure: Figure | None) -> Decimal | None:
         """The amount as printed, in the table's unit (rounded once); None when blank."""
@@ -473,4 +474,5 @@ def build_table(index: int, spec: TableSpec, ctx: Context, fmt=None) -> Table:
         style=style,
         notes=notes,
         department_label=fmt.department_label if fmt is not None else "部门名称",
+        split_codes=spec.code == "split",
     )

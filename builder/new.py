@@ -27,6 +27,12 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _vehicles(v, zero: bool = False) -> str:
+    from dataclasses import fields
+
+    return "{" + ", ".join(f"{f.name}: {0 if zero else getattr(v, f.name)}" for f in fields(v)) + "}"
+
+
 def _zero_budget(source: SourceEdition, year: int) -> str:
     b = source.budget
     out = [
@@ -43,11 +49,12 @@ def _zero_budget(source: SourceEdition, year: int) -> str:
         out.append(f'  "{code}": {{{parts}{name}}}')
     out += ["", "approved: {}", "", "basic_by_economic:", "  records:"]
     for r in b.basic_by_economic.records:
-        out.append(f'    - {{dept: "{r.dept}", gov: "{r.gov}", amount: 0}}')
+        gov = f', gov: "{r.gov}"' if r.gov else ""
+        out.append(f'    - {{dept: "{r.dept}"{gov}, amount: 0}}')
     out += ["", "three_public: {abroad: 0, reception: 0, vehicle_purchase: 0, vehicle_operation: 0}", "",
             "operating_costs:"]
     for entry in b.operating_costs:
-        out.append(f"  - {{unit: {_q(entry.unit)}, amount: 0}}")
+        out.append(f"  - {{unit: {_q(entry.unit)}, amount: 0}}" if entry.unit else "  - {amount: 0}")
     if not b.operating_costs:
         out[-1] += " []"
     for key in ("projects", "carryover_projects"):
@@ -59,16 +66,20 @@ def _zero_budget(source: SourceEdition, year: int) -> str:
             for p in group.projects:
                 kind = f", kind: {p.kind}" if p.kind else ""
                 out.append(f"      - {{name: {_q(p.name)}, amount: 0{kind}}}")
-    out += ["", "procurement: {goods: 0, works: 0, services: 0}", ""]
+    extra = "".join(f", {k}: 0" for k in ("sme_reserved", "small_micro_reserved")
+                    if getattr(b.procurement, k) is not None)
+    out += ["", f"procurement: {{goods: 0, works: 0, services: 0{extra}}}", ""]
     a = b.assets
-    out += ["assets:", f"  as_of: {year - 1}-12-31",
-            "  vehicles: {" + ", ".join(f"{k}: {getattr(a.vehicles, k)}" for k in (
-                "quota", "actual", "leadership", "confidential", "emergency", "law_enforcement",
-                "special", "business", "other")) + "}",
+    out += ["assets:", f"  as_of: {year - 1}-12-31", "  vehicles: " + _vehicles(a.vehicles),
             f"  office_area: {a.office_area}"]
     out.append("  equipment:" + ("" if a.equipment else " []"))
     for e in a.equipment:
         out.append(f"    - {{threshold: {e.threshold}, count: {e.count}}}")
+    if a.planned is not None:
+        out += ["  planned:", "    vehicles: " + _vehicles(a.planned.vehicles, zero=True),
+                "    equipment:" + ("" if a.planned.equipment else " []")]
+        for e in a.planned.equipment:
+            out.append(f"      - {{threshold: {e.threshold}, count: 0}}")
     perf = b.performance
     out += ["", "performance:", f"  units_with_targets: {perf.units_with_targets}"]
     for key in ("managed", "published"):
@@ -94,6 +105,9 @@ def _edition_yaml(source: SourceEdition, year: int) -> str:
     for u in e.units:
         out.append(f"  - {{name: {_q(u.name)}, type: {u.type}}}")
     out.append(f"# prior: last year's figures come from content/{e.year}/ automatically")
+    if e.prior.executed:
+        out.append(f"prior:\n  executed:                  # {year - 1}年执行数 by 功能分类 项: enter them (0 until then)")
+        out += [f'    "{code}": 0' for code in sorted(e.prior.executed)]
     return "\n".join(out) + "\n"
 
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+import make_shanghai_workbook
 import make_workbook
 from builder.build import build_site, check_site
 from builder.cli import main
@@ -163,6 +164,10 @@ def test_amounts_are_read_as_shown():
     assert amount_of(cell(12)) == Decimal(12)
     with pytest.raises(ValueError):
         amount_of(cell("12.3万"))
+    # whole 元 with thousands separators, as numbers or as text; 0 printed as 0
+    assert amount_of(cell(156211123, "#,##0")) == Decimal(156211123)
+    assert amount_of(cell("156,211,123")) == Decimal(156211123)
+    assert amount_of(cell("0")) == 0 and amount_of(cell(0, "#,##0")) == 0
 
 
 # -- round trip: the reference edition out as XLSX and back in ------------------------------
@@ -209,3 +214,225 @@ def test_reimport_with_force_keeps_what_no_table_carries(built_site, tmp_path):
     assert "note: kept from the previous budget.yaml: procurement, assets, performance" in result.output
     assert "checked 2025: 0 error(s), 0 warning(s)" in result.output
     assert _findings(site) == _findings(ROOT)
+
+
+# -- the importer reads the format ----------------------------------------------------------
+
+IMPORTER = ROOT / "builder" / "importer"
+
+
+def test_the_importer_names_no_table_of_a_format():
+    """Tables are found by the format's titles and header declarations: no table numbers,
+    no titles, no per-layout header anchors or title aliases in the code."""
+    files = sorted(IMPORTER.glob("*.py"))
+    assert files and not (ROOT / "builder" / "importer.py").exists()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"表[一二三四五六七八九十]", r"预算公开表", r"部门预算0\d表", r"\bANCHORS\b", r"\bALIASES\b",
+                        r"单位名称", r"项目名称", r"经济科目名称", r"收支总表", r"出国", r"接待费"):
+            assert not re.search(pattern, text), (path.name, pattern)
+
+
+def _own_format(site: Path) -> None:
+    """A format of the site's own: shanxi-13 with the 支出总表 renamed and its header reworded."""
+    folder = site / "formats" / "my-13"
+    folder.mkdir(parents=True)
+    (folder / "format.yaml").write_text(
+        "id: my-13\nname: 自定义格式\nextends: shanxi-13\ntables:\n"
+        "  - id: expense\n"
+        "    number: 第3张\n"
+        "    name: 功能支出总表\n"
+        '    title: "{year}年部门支出功能分类汇总表"\n'
+        "    header:\n"
+        "      - [{text: 功能分类科目, colspan: 2}, {text: 本年支出, colspan: 3}]\n"
+        "      - [功能科目代码, 功能科目名称, 总计, 基本, 项目]\n",
+        encoding="utf-8")
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(format|tableset):.*\n", "", text)
+    (site / "site.yaml").write_text(text + "format: my-13\n", encoding="utf-8")
+
+
+def _reword_expense(wb) -> None:
+    ws = wb["3支出总表"]
+    ws["A1"] = "2025年部门支出功能分类汇总表"
+    for row in ws.iter_rows(min_row=3, max_row=4):
+        for cell in row:
+            if type(cell).__name__ == "MergedCell":
+                continue
+            cell.value = {"科目编码": "功能科目代码", "科目名称": "功能科目名称", "2025年预算数": "本年支出",
+                          "合计": "总计", "基本支出": "基本", "项目支出": "项目"}.get(cell.value, cell.value)
+
+
+def test_sheets_and_headers_are_found_from_the_format(workbook, tmp_path):
+    """A site's own format retitles a table and rewords its header: the workbook printed that
+    way imports the same; under the bundled format the sheet is not recognised."""
+    clean = import_workbook(workbook, empty_site(tmp_path / "a"))
+    reworded = mutate(workbook, tmp_path / "reworded.xlsx", _reword_expense)
+    site = empty_site(tmp_path / "b")
+    _own_format(site)
+    result = import_workbook(reworded, site)
+    assert not result.errors and not [m for m in result.messages if m.level == "warning"], \
+        [str(m) for m in result.messages]
+    assert body(result.budget_yaml) == body(clean.budget_yaml)
+    # the same workbook under shanxi-13: its 表三 is missing, and the retitled sheet is no table of it
+    other = import_workbook(reworded, empty_site(tmp_path / "c"))
+    shown = [str(m) for m in other.messages]
+    assert any("no sheet titled like 表三" in m for m in shown), shown
+    assert any(m.startswith("3支出总表!A1: warning: 工作表 '3支出总表' 不是格式 shanxi-13 的表") for m in shown), shown
+
+    # a broken total is named as the format names the table (its name)
+    def broken(wb):
+        _reword_expense(wb)
+        wb["3支出总表"]["C5"].value = 500.00
+
+    site = empty_site(tmp_path / "d")
+    _own_format(site)
+    result = import_workbook(mutate(workbook, tmp_path / "broken.xlsx", broken), site)
+    assert any(str(m).startswith("3支出总表!C5: error: 合计 (功能支出总表) is 500.00, but its 项 rows add up "
+                                 "to 489.59") for m in result.errors), [str(m) for m in result.errors]
+
+
+# -- the Shanghai format (shanghai-9: 元, split codes, 合计 last, a one-row “三公” table in 万元) --
+
+SHANGHAI = ROOT / "examples" / "shanghai-wanli"
+SHANGHAI_XLSX = "2024/data/上海市普陀区人民政府万里街道办事处-2024-部门预算表.xlsx"
+
+
+def shanghai_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    shutil.copy2(SHANGHAI / "site.yaml", site / "site.yaml")
+    return site
+
+
+def load_budget(path: Path):
+    from builder.errors import Pos
+    from builder.model import Budget
+    from builder.schema import read
+    from builder.yamlload import load_yaml
+
+    return read(load_yaml(path, path.name), Budget, Pos(path.name, 1), "budget.yaml")
+
+
+def _amounts(by_source) -> dict:
+    return {s: v for s, v in by_source.items() if v}
+
+
+def figures(budget) -> dict:
+    """What a workbook carries of a budget, comparable (Decimal 35.00 == 35)."""
+    economic: dict = {}
+    for r in budget.basic_by_economic.records:
+        economic[(r.dept, r.gov)] = economic.get((r.dept, r.gov), Decimal(0)) + r.amount
+    tp = budget.three_public
+    return {
+        "lines": {code: line.cells() for code, line in budget.lines.items() if line.cells()},
+        "economic": economic,
+        "three_public": {k: _amounts(getattr(tp, k)) for k in
+                         ("abroad", "reception", "vehicle_purchase", "vehicle_operation")},
+        "operating": sum((e.amount.total for e in budget.operating_costs), Decimal(0)),
+        "projects": [(g.unit, [(p.name, _amounts(p.amount)) for p in g.projects])
+                     for g in budget.projects + budget.carryover_projects],
+    }
+
+
+@pytest.fixture(scope="module")
+def shanghai_workbook(tmp_path_factory) -> Path:
+    return make_shanghai_workbook.make(tmp_path_factory.mktemp("sh") / "万里街道-2024-部门预算表.xlsx")
+
+
+def test_shanghai_workbook_imports_the_example(shanghai_workbook, tmp_path):
+    site = shanghai_site(tmp_path)
+    result = run("import", shanghai_workbook, "--site", site)
+    assert result.exit_code == 0, result.output
+    assert ": warning" not in result.output and "error" not in result.output.split("to do")[0], result.output
+    budget = (site / "content/2024/budget.yaml").read_text(encoding="utf-8")
+    edition = (site / "content/2024/edition.yaml").read_text(encoding="utf-8")
+    assert 'department: "上海市普陀区人民政府万里街道办事处"' in edition and "unit: 元" in edition
+    # whole 元 without decimals; records without 政府经济分类; “三公” converted from 万元 exactly
+    assert '"2089999": {basic: 6133194, project: 1679200}' in budget
+    assert '- {dept: "30101", amount: 5873551}' in budget and "gov:" not in budget
+    assert "reception: 13500\n" in budget and "vehicle_purchase: 250000\n" in budget
+    assert "operating_costs:\n  - {amount: 4431800}" in budget
+    ours, theirs = figures(load_budget(site / "content/2024/budget.yaml")), \
+        figures(load_budget(SHANGHAI / "content/2024/budget.yaml"))
+    assert ours["lines"] == theirs["lines"] and len(ours["lines"]) == 33
+    assert ours["economic"] == theirs["economic"] and all(g is None for _, g in ours["economic"])
+    assert ours["three_public"] == theirs["three_public"]
+    assert ours["operating"] == theirs["operating"] == Decimal(4431800)
+    assert "checked 2024: 0 error(s)" in result.output
+
+
+def test_shanghai_amounts_as_text_and_other_sources(tmp_path):
+    """Amounts written as text with thousands separators (and 0 as "0") read the same; a
+    source of the format's own vocabulary (事业收入: business) is imported as such."""
+    import yaml
+
+    budget = yaml.safe_load(make_shanghai_workbook.BUDGET.read_text(encoding="utf-8"))
+    budget["lines"]["2120102"] = {"project": {"general": 17591003, "business": 120000, "other": 3500}}
+    path = make_shanghai_workbook.make(tmp_path / "wb.xlsx", budget=budget)
+
+    def as_text(wb):
+        for ws in wb.worksheets[:8]:
+            for row in ws.iter_rows(min_row=6):
+                for cell in row:
+                    if isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                        cell.value = f"{cell.value:,}"
+                        cell.number_format = "@"
+
+    texted = mutate(path, tmp_path / "text.xlsx", as_text)
+    total = load_workbook(texted)["2 收入预算总表"]["E72"]
+    assert total.value == "156,334,623" and load_workbook(texted)["2 收入预算总表"]["A72"].value == "合计"
+    one = import_workbook(path, shanghai_site(tmp_path / "a"))
+    two = import_workbook(texted, shanghai_site(tmp_path / "b"))
+    for result in (one, two):
+        assert not result.errors and not [m for m in result.messages if m.level == "warning"], \
+            [str(m) for m in result.messages]
+    assert body(one.budget_yaml) == body(two.budget_yaml)
+    assert '"2120102": {project: {general: 17591003, business: 120000, other: 3500}}' in one.budget_yaml
+
+
+def test_shanghai_three_public_in_wan_yuan_is_converted_exactly(shanghai_workbook, tmp_path):
+    """The “三公” table is in 万元 (two decimals), the edition in 元: 1.35 -> 13500 exactly, and
+    a figure that is not the sum of its items is reported at its cell, in 元."""
+    def broken(wb):
+        wb["9 三公经费和机关运行经费"]["A6"].value = 47.95
+
+    result = import_workbook(mutate(shanghai_workbook, tmp_path / "bad.xlsx", broken), shanghai_site(tmp_path))
+    shown = [str(m) for m in result.errors]
+    assert "9 三公经费和机关运行经费!A6: error: “三公”经费合计 (部门“三公”经费和机关运行经费预算表) is 479500, " \
+           "but its items add up to 479100 (difference +400, more than rounding)" in shown, shown
+
+
+@pytest.fixture(scope="module")
+def shanghai_built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("shbuilt") / "_site"
+    build_site(SHANGHAI, out, pdf=False)
+    return out
+
+
+@pytest.mark.parametrize("which", ["yangquan", "shanghai"])
+def test_round_trip_of_the_exported_workbook(which, built_site, shanghai_built, tmp_path):
+    """Each example's own workbook (one sheet per table of its format, as the site exports
+    it) imported back with --force: the same figures; what no table carries is kept."""
+    if which == "yangquan":
+        source, out, xlsx, year = ROOT, built_site, REFERENCE_XLSX, 2025
+        site = tmp_path / "site"
+        site.mkdir()
+        shutil.copy2(ROOT / "site.yaml", site / "site.yaml")
+        shutil.copytree(ROOT / "content", site / "content")
+    else:
+        source, out, xlsx, year = SHANGHAI, shanghai_built, SHANGHAI_XLSX, 2024
+        site = tmp_path / "site"
+        shutil.copytree(SHANGHAI, site, ignore=shutil.ignore_patterns("_site"))
+    wb = load_workbook(out / xlsx)
+    fmt_label = "编制部门" if which == "shanghai" else "部门名称"
+    assert all(str(ws["A2"].value).startswith(f"{fmt_label}：") for ws in wb.worksheets)
+    result = run("import", out / xlsx, "--site", site, "--force")
+    assert result.exit_code == 0, result.output
+    assert ": warning" not in result.output and ": error" not in result.output, result.output
+    assert "note: kept from the previous budget.yaml: procurement, assets, performance" in result.output
+    original = load_budget(source / f"content/{year}/budget.yaml")
+    imported = load_budget(site / f"content/{year}/budget.yaml")
+    assert figures(imported) == figures(original)
+    assert imported.procurement == original.procurement and imported.assets == original.assets
+    assert imported.approved == original.approved

@@ -53,7 +53,7 @@ def columns_of(spec) -> list[Col]:
 
 
 def segments(spec) -> list[tuple[int, int]]:
-    """Independent side-by-side parts of a row (收支总表: income | expense)."""
+    """Independent side-by-side parts of a row (the balance layout: income | expense)."""
     width = len(columns_of(spec))
     if spec.layout == "balance":
         return [(0, 2), (2, width)]

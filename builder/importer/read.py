@@ -4,7 +4,7 @@ Each row source (layout) has its reader; the measures behind the amount columns 
 spec's ``columns`` (and ``filter``) in the format's source vocabulary, so a column of any
 source the format declares (general, fiscal, business, other, …) is read. A 项's amounts
 (kind x source x period) are solved from every table that shows it; every printed total
-(合计 / 类 / 款 rows, the 收支总表's lines) is verified against the sum of what it covers,
+(合计 / 类 / 款 rows, the balance tables' lines) is verified against the sum of what it covers,
 and one that differs by rounding only is kept as a 批复数 (尾差).
 """
 from __future__ import annotations
@@ -214,7 +214,7 @@ class Importer:
                              "its 项 rows", t.quantum)
                 self.parents.append(Observed(key, m, printed, row.refs[i], what, t.quantum))
 
-    # -- balance: 收支总表 (income lines | 功能分类 类) -------------------------------------------
+    # -- balance: income lines beside the 功能分类 类 ---------------------------------------
 
     def balance(self, t: TableRead) -> None:
         """Nothing of their own, but their totals are printed figures."""
