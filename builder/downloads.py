@@ -11,7 +11,7 @@ Files (beside the edition's pages, under ``data/``)::
     data/<部门>-<year>-部门预算表.xlsx   every table, one sheet each (the layout of table-N.xlsx)
 
 The workbooks are laid out as the budget system exports them, so ``budgetsite import``
-reads them back (builder/importer.py). The same input gives the same bytes: the document
+reads them back (builder/importer/). The same input gives the same bytes: the document
 dates are the edition's (or SOURCE_DATE_EPOCH), the zip entries carry a fixed time.
 Amounts are Decimal until the very last step, where a spreadsheet cell needs a number.
 """

@@ -436,3 +436,20 @@ def test_round_trip_of_the_exported_workbook(which, built_site, shanghai_built, 
     assert figures(imported) == figures(original)
     assert imported.procurement == original.procurement and imported.assets == original.assets
     assert imported.approved == original.approved
+
+
+def test_a_row_of_column_numbers_belongs_to_the_header(workbook, tmp_path):
+    """表十二's header ends with a row of column numbers (1 2 3 …): as text or as numbers,
+    it is not read as a project."""
+    clean = import_workbook(workbook, empty_site(tmp_path / "a"))
+
+    def numbered(wb):
+        ws = wb["12项目支出本年"]
+        ws.insert_rows(5)
+        for c in range(1, 8):
+            ws.cell(row=5, column=c, value=c)
+
+    result = import_workbook(mutate(workbook, tmp_path / "numbered.xlsx", numbered), empty_site(tmp_path / "b"))
+    assert not result.errors and not [m for m in result.messages if m.level == "warning"], \
+        [str(m) for m in result.messages]
+    assert body(result.budget_yaml) == body(clean.budget_yaml)

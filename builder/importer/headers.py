@@ -110,9 +110,10 @@ class Region:
 
 
 def _index_row(texts: list[str]) -> bool:
-    """A row of column numbers (1 2 3 …) under a header."""
+    """A row of column numbers (1 2 3 …, as text or as numbers) under a header."""
     shown = [t for t in texts if t]
-    return bool(shown) and all(t.isdigit() and len(t) <= 2 for t in shown)
+    return len(shown) > 1 and all(t.isdigit() and len(t) <= 2 for t in shown) \
+        and [int(t) for t in shown] == list(range(int(shown[0]), int(shown[0]) + len(shown)))
 
 
 def _has_figure(sheet: Sheet, r: int) -> bool:
@@ -144,9 +145,10 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
         if not any(raw):
             continue
         texts = [norm(t) for t in raw]
-        header_like = (not _has_figure(sheet, r)
-                       and not (labelled and label_key(sheet.cell(r, label_col).text) in total)
-                       and (_index_row(raw) or any(t in texts_of_header for t in texts if t)))
+        header_like = _index_row(raw) or (
+            not _has_figure(sheet, r)
+            and not (labelled and label_key(sheet.cell(r, label_col).text) in total)
+            and any(t in texts_of_header for t in texts if t))
         if not header_like:
             body = r
             break

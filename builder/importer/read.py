@@ -171,7 +171,6 @@ class Importer:
         items: list[tuple[str, RowData]] = []
         totals: list[tuple[str, RowData]] = []
         previous = ""
-        where = row_ref = None
         for row in t.rows:
             raw = row_code([row.label(i) for i in code_idx], [cols[i] for i in code_idx], previous) \
                 if code_idx else ""

@@ -5,7 +5,6 @@ import json
 import re
 from decimal import Decimal
 
-from ..model import ZERO
 from .read import KINDS2, LEAVES, Imported
 
 CENT = Decimal("0.01")
