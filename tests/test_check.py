@@ -310,3 +310,18 @@ def test_draft_with_errors_builds_and_shows_them(site_copy, tmp_path):
     clean = tmp_path / "clean"
     build_site(ROOT, clean, pdf=False)
     assert "检查发现" not in (clean / "2025/index.html").read_text(encoding="utf-8")
+
+
+def test_narrative_reason_contradicts_the_change(site_copy):
+    """比上年减少…，主要原因是…增加: the change and its reason disagree."""
+    line = edit(site_copy, EXPLANATION, "主要原因是项目经费收入比上年有所下降", "主要原因是项目经费收入比上年有所增加")
+    assert_fires(site_copy, "narrative-reason", "warning", EXPLANATION, line, "减少", "有所增加")
+
+
+def test_narrative_reason_can_be_marked_reviewed(site_copy):
+    edit(site_copy, EXPLANATION, "主要原因是项目经费收入比上年有所下降", "主要原因是项目经费收入比上年有所增加")
+    path = site_copy / "content/2025/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8") +
+                    "reviewed:\n  - {rule: narrative-reason, note: 原文如此}\n", encoding="utf-8")
+    found = fired(site_copy, "narrative-reason")
+    assert [f.level for f in found] == ["note"] and "已核实：原文如此" in found[0].message

@@ -84,6 +84,12 @@ def test_check_finds_no_error_and_reports_the_contradictory_note():
     notes = [f for f in report.findings if f.rule == "table-note-contradiction"]
     assert len(notes) == 1 and "已核实" in notes[0].message
     assert notes[0].pos.file == "content/2024/edition.yaml"
+    # item 4 of the 编制说明: a decrease whose stated reason is an increase
+    reasons = [f for f in report.findings if f.rule == "narrative-reason"]
+    assert len(reasons) == 1 and reasons[0].level == "note" and "宣传事务一般行政管理事务经费增加" in reasons[0].message
+    assert reasons[0].pos.file == "content/2024/explanation.md"
+    source = (SITE / "content/2024/explanation.md").read_text(encoding="utf-8").splitlines()
+    assert "宣传事务一般行政管理事务经费增加" in source[reasons[0].pos.line - 1]
 
 
 def test_the_contradiction_is_a_warning_until_reviewed(tmp_path):
@@ -92,7 +98,9 @@ def test_the_contradiction_is_a_warning_until_reviewed(tmp_path):
     edition = site / "content/2024/edition.yaml"
     text = edition.read_text(encoding="utf-8")
     edition.write_text(text.split("reviewed:")[0], encoding="utf-8")
-    found = [f for f in check_site(site).findings if f.rule == "table-note-contradiction"]
+    findings = check_site(site).findings
+    assert sorted(f.rule for f in findings if f.level == "warning") == ["narrative-reason", "table-note-contradiction"]
+    found = [f for f in findings if f.rule == "table-note-contradiction"]
     line = next(n for n, t in enumerate(text.splitlines(), 1) if t.strip().startswith("three_public:")
                 and "故本表为空表" in t)
     assert [(f.level, f.pos.line) for f in found] == [("warning", line)]

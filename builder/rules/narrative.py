@@ -91,4 +91,41 @@ def years_consistent(subject):
                               "write {{ year }} (or {{ prior_year }}) instead")
 
 
-RULES = [expressions_evaluate, typed_amounts, years_consistent]
+UP, DOWN, SAME = "up", "down", "same"
+DIRECTIONS = [(re.compile(r"增加|增长|提高|上升"), UP), (re.compile(r"减少|下降|压减|降低"), DOWN),
+              (re.compile(r"持平|保持不变|不变|相同"), SAME)]
+REASON = re.compile(r"(?:主要)?原因(?:主要)?是[：:]?([^。；\n]*)")
+
+
+def _direction(text: str, last: bool) -> str | None:
+    """The direction a phrase states (增加 / 减少 / 持平), its first or last mention."""
+    found = [(m.start(), d) for pattern, d in DIRECTIONS for m in pattern.finditer(text)]
+    if not found:
+        return None
+    return (max if last else min)(found)[1]
+
+
+def reasons_agree(subject):
+    """A change and the reason given for it point the same way (减少… 主要原因是…经费增加 is a
+    contradiction a reader will notice)."""
+    names = vars(subject.derived.figures)
+    for doc in _docs(subject):
+        try:
+            text = expand(doc.text, doc.shown, names, subject.derived.charts)
+        except BudgetError:
+            continue  # reported by expressions_evaluate
+        for match in REASON.finditer(text):
+            before = re.split(r"\n\s*\n", text[:match.start()])[-1]  # the paragraph so far
+            said, why = _direction(before, last=True), _direction(match.group(1), last=False)
+            if said is None or why is None or said == why:
+                continue
+            reason = match.group(1).strip()
+            line = next((n for n, t in enumerate(doc.text.splitlines(), 1) if reason[:12] in t), 0) or \
+                next((n for n, t in enumerate(doc.text.splitlines(), 1) if "原因" in t), 1)
+            words = {UP: "增加", DOWN: "减少", SAME: "持平"}
+            yield Finding(Pos(doc.shown, line), "warning", "narrative-reason",
+                          f"正文说{words[said]}（“{before.strip()[-30:]}”），所给原因却是“{reason}”"
+                          f"（{words[why]}）：请核对原因的说法")
+
+
+RULES = [expressions_evaluate, typed_amounts, years_consistent, reasons_agree]
