@@ -88,6 +88,8 @@ class TableSpec:
     code: Literal["joined", "split", "none"] = "joined"  # 科目编码 in one column, 类/款/项 columns, or none
     total: Literal["first", "last"] = "first"            # where the 合计 row goes
     classes: Literal["all", "nonzero"] = "all"           # balance: every 类, or those with figures
+    levels: list[Literal["类", "款", "项"]] = field(default_factory=list)  # subjects: the levels shown (all)
+    empty_rows: bool = False                             # subjects: also the 科目 with no figure here
     gov: bool = True                   # economic: a 政府经济分类 column beside the 部门经济分类
     income: list[list[str | None]] = field(default_factory=list)
     footer: list[list[str | None]] = field(default_factory=list)

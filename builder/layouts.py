@@ -167,6 +167,7 @@ def _place_total(rows: list[Row], total: Row | None, where: str) -> list[Row]:
 
 
 SPLITS = {"functional": (3, 5, 7), "economic": (3, 5)}
+LEVEL_LENGTHS = {"类": 3, "款": 5, "项": 7}
 
 
 def code_cells(code: str, mode: str, levels: tuple, level: int) -> list[Cell]:
@@ -202,12 +203,13 @@ def subject_rows(ctx: Context, spec: TableSpec, measures: list[Measure], mode: s
     total_row = Row(_total_label(spec, mode, levels) + total, "total") \
         if always_total or _nonzero(total) else None
     rows = []
-    codes = sorted({p for e in ledger.entries for p in e[0]})
+    shown = {LEVEL_LENGTHS[level] for level in spec.levels} or set(LEVEL_LENGTHS.values())
+    codes = sorted({p for e in ledger.entries for p in e[0] if len(p) in shown})
     for code in codes:
         approved, pos = _functional_approved(ctx, code)
         name = _code_name(ctx, code)
         cells = _amounts(ledger, _functional_prefix(code), measures, approved, pos, f"{code} {name}", ctx)
-        if not _nonzero(cells):
+        if not _nonzero(cells) and not spec.empty_rows:
             continue
         level = {3: 0, 5: 1, 7: 2}[len(code)]
         rows.append(Row(code_cells(code, mode, levels, level) +

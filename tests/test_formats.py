@@ -52,6 +52,14 @@ tables:
     cells:
       - {ledger: three_public}
       - {ledger: three_public, path: reception}
+  - id: classes
+    number: 简表四
+    title: "{year}年类款表"
+    layout: subjects
+    levels: [类, 款]
+    header:
+      - [科目编码, 科目名称, 金额]
+    columns: [total]
   - id: fund
     number: 简表三
     title: "{year}年基金支出表"
@@ -95,7 +103,9 @@ def test_a_site_format_builds_in_its_own_words(tmp_path):
     assert rows[-1] == "total" and rows[0] != "total"  # 合计 last
     people = tables.split('id="table-2"')[1].split("</section>")[0]
     assert "单位：元" in people and ">8,000<" in people  # 0.8 万元 printed in 元
-    fund = tables.split('id="table-3"')[1].split("</section>")[0]
+    classes = tables.split('id="table-3"')[1].split("</section>")[0]
+    assert ">20805<" in classes and ">208<" in classes and ">2080501<" not in classes  # 类 and 款 only
+    fund = tables.split('id="table-4"')[1].split("</section>")[0]
     assert "说明：本表无内容。" in fund
     # its outline: parts, pages and their order
     index = (out / "2025/index.html").read_text(encoding="utf-8")
