@@ -30,6 +30,17 @@ Layout = Literal[
 ]
 
 
+def _text_or_mapping(key: str):
+    """``from_yaml`` of a class written either as a mapping or as the text of its ``key``."""
+
+    def from_yaml(cls, value, pos: Pos, what: str):
+        if isinstance(value, YMap):
+            return read(value, cls, pos, what)
+        return cls(**{key: convert(value, str, pos, what)})
+
+    return classmethod(from_yaml)
+
+
 @dataclass(frozen=True)
 class HeaderCell:
     DESCRIPTION = "a header cell: text, or {text, colspan, rowspan}"
@@ -37,11 +48,7 @@ class HeaderCell:
     colspan: int = 1
     rowspan: int = 1
 
-    @classmethod
-    def from_yaml(cls, value, pos: Pos, what: str) -> "HeaderCell":
-        if isinstance(value, YMap):
-            return read(value, cls, pos, what)
-        return cls(text=convert(value, str, pos, what))
+    from_yaml = _text_or_mapping("text")
 
 
 @dataclass(frozen=True)
@@ -148,11 +155,7 @@ class SourceSpec:
     label: str
     groups: list[str] = field(default_factory=list)
 
-    @classmethod
-    def from_yaml(cls, value, pos: Pos, what: str) -> "SourceSpec":
-        if isinstance(value, YMap):
-            return read(value, cls, pos, what)
-        return cls(label=convert(value, str, pos, what))
+    from_yaml = _text_or_mapping("label")
 
 
 @dataclass(frozen=True)

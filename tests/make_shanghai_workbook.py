@@ -37,6 +37,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_workbook import header  # noqa: E402  (the same merged-header helper)
+
 ROOT = Path(__file__).resolve().parent.parent
 EDITION_DIR = ROOT / "examples" / "shanghai-wanli" / "content" / "2024"
 BUDGET = EDITION_DIR / "budget.yaml"
@@ -161,15 +164,6 @@ def title_block(ws, title: str, width: int, department: str, unit: str = "元") 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(row=2, column=1, value=f"编制部门：{department}")
     ws.cell(row=2, column=width, value=f"单位：{unit}")
-
-
-def header(ws, top: int, cells) -> None:
-    """cells: (row offset, column, text, rowspan, colspan)."""
-    for dr, col, text, rowspan, colspan in cells:
-        ws.cell(row=top + dr, column=col, value=text)
-        if rowspan > 1 or colspan > 1:
-            ws.merge_cells(start_row=top + dr, start_column=col,
-                           end_row=top + dr + rowspan - 1, end_column=col + colspan - 1)
 
 
 class Blank:
