@@ -1,6 +1,6 @@
 """The example site examples/shanghai-wanli shows every figure of the 9 部门预算表 it reproduces.
 
-The reference is ``/work/shared/seeds/shanghai-wanli-2024.txt`` (``SEED``): the
+The reference is ``tests/fixtures/shanghai-wanli-2024.txt`` (``SEED``, a copy of shared/seeds/): the
 ``pdftotext -layout`` extraction of 上海市普陀区人民政府万里街道办事处 2024年区级部门预算.
 It holds 9 tables, each a title line, ``编制部门：… 单位：元`` (table 9: ``单位:万元``),
 header lines (repeated after every page break), then one line per row, the 合计 row last:
@@ -51,7 +51,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = Path("/work/shared/seeds/shanghai-wanli-2024.txt")
+SEED = Path(__file__).resolve().parent / "fixtures" / "shanghai-wanli-2024.txt"  # copy of shared/seeds/
 SITE = ROOT / "examples" / "shanghai-wanli"
 YEAR = "2024"
 
