@@ -61,7 +61,7 @@ class CheckReport:
 
 def _edition_setup(source, root: Path, edition):
     year = edition.edition.year
-    codes = load_codes(year, edition.edition.where.get("year"))
+    codes = load_codes(year, edition.edition.where.get("year"), root)
     return codes, edition_format(source.site, edition.edition, root)
 
 
@@ -84,10 +84,17 @@ def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
         if not editions:
             known = ", ".join(str(e.edition.year) for e in source.editions)
             raise UnknownEdition(f"no edition {year} under content/ (editions: {known})")
+    wanted = {id(e) for e in editions}
     findings = []
-    for edition in editions:
+    previous = None  # (year, figures) of the edition before: the 上年 figures, as build has them
+    for edition in source.editions:
         codes, tableset = _edition_setup(source, root, edition)
-        findings += check_stage.check(source, edition, codes, tableset)[0]
+        year = edition.edition.year
+        last_year = previous[1] if previous and previous[0] == year - 1 else None
+        found, derived = check_stage.check(source, edition, codes, tableset, last_year)
+        if id(edition) in wanted:
+            findings += found
+        previous = (year, derived.figures) if derived is not None else None
     return CheckReport([e.edition.year for e in editions], findings)
 
 
@@ -178,6 +185,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     files: dict[str, bytes | str] = {}
     result = BuildResult(out)
     previous = None  # (year, figures) of the edition before
+    made = {}  # year -> (derived, EditionDocument or None): what the freeze compares
     for i, edition in enumerate(source.editions, start=1):
         year = edition.edition.year
         progress(f"[{i}/{len(source.editions)}] {year}: checking")
@@ -194,6 +202,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             if finding.level != "note":
                 warn(str(finding))
         previous = (year, derived.figures)
+        made[year] = (derived, None)
         kept = _previous_output(out, year) if only is not None and year not in only else None
         if kept is not None:
             files.update(kept)
@@ -203,6 +212,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
         pdf_name = summaries[i - 1]["pdf"]
         doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
+        made[year] = (derived, doc)
         ed = edition.edition
         data = downloads.links(ed.department, year)
         for rel, html in render_edition(source, edition, derived, env, summaries, shown,
@@ -222,8 +232,14 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     for rel, data in theme.items():
         files[f"assets/{rel}"] = data
     frozen = freeze.load_manifest(root)
-    changed = [finding for edition in source.editions if edition.edition.status == "published"
-               for finding in freeze.check_edition(frozen, edition.edition, files, edition.folder)]
+    changed = []  # a published edition is unchanged unless a revision says why (complete: rule
+    for edition in source.editions:  # publish-incomplete, which stopped the loop above)
+        derived, doc = made[edition.edition.year]
+        content = None
+        if edition.edition.status == "published":
+            doc = doc or edition_document(source, edition, derived, env)
+            content = freeze.edition_content(edition, derived, doc, files)
+        changed += freeze.check_edition(frozen, edition.edition, content, edition.folder)
     if changed:
         raise BuildFailed(changed)
     write_site(files, out, root)

@@ -123,6 +123,33 @@ def new_command(ctx: click.Context, year: int, site_dir: Path) -> None:
         click.echo(f"  - {item}")
 
 
+@main.command("unpublish")
+@click.argument("year", type=click.IntRange(1990, 2200))
+@click.option("--reason", required=True, help="Why it is withdrawn (shown on the pages and in the PDF).")
+@click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date of the withdrawal, YYYY-MM-DD [default: today].")
+@click.option("--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+@click.pass_context
+def unpublish_command(ctx: click.Context, year: int, reason: str, date, site_dir: Path) -> None:
+    """Take the published YEAR edition back to draft, recording why (撤回说明)."""
+    from .publish import UnpublishUsageError, unpublish
+
+    try:
+        done = unpublish(site_dir, year, reason, date.date() if date else None)
+    except UnpublishUsageError as exc:  # before BudgetError: a usage error exits 2
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except Exception as exc:
+        _fail(ctx.obj["debug"], exc)
+    when = f"{done.date.year}年{done.date.month}月{done.date.day}日"
+    click.echo(f"{done.edition_file}: 已改为 status: draft，并记录撤回说明（{when}：{done.reason}）")
+    if done.manifest:
+        click.echo(f"published.json: {year}年版已标记为撤回")
+    click.echo("请运行 budgetsite build 重新生成网站（页面和PDF会显示撤回说明），"
+               "并提交 edition.yaml 和 published.json")
+
+
 @main.command("import")
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=click.IntRange(1990, 2200), default=None,

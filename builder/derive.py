@@ -124,14 +124,24 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
         three_public=previous.three_public, operating_costs=previous.operating.total,
     )
     executed = ed.prior.executed
+    last_lines = {item.code: item for item in getattr(previous, "lines", [])} if previous else {}
 
     def line_item(code: str) -> SimpleNamespace:
         prefix = (code[:3], code[:5], code)
+        old = codes.last_years_code(code)  # the code it had last year (codes/changes.yaml)
+        before = last_lines.get(old)
+        name = _name(code)
+        note = ""
+        if old != code:
+            note = f"（{ed.year - 1}年科目为{old}" + (f"“{before.name}”" if before else "") + "）"
+        elif before is not None and before.name != name:
+            note = f"（{ed.year - 1}年科目名称为“{before.name}”）"
         return SimpleNamespace(
-            code=code, name=_name(code), class_name=_name(code[:3]), section_name=_name(code[:5]),
+            code=code, name=name, class_name=_name(code[:3]), section_name=_name(code[:5]),
             amount=f("current", prefix), total=f("total", prefix), basic=f("basic", prefix),
             project=f("project", prefix), fiscal=f("fiscal.current", prefix),
-            executed=executed.get(code))
+            executed=executed.get(code, executed.get(old)),
+            prior=before.amount if before is not None else None, prior_code=old, change_note=note)
 
     def _name(code: str) -> str:
         line = budget.lines.get(code)

@@ -306,6 +306,14 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """撤回说明: a published edition taken back to draft (``budgetsite unpublish``)."""
+
+    date: datetime.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Review:
     """A finding the department has looked at: the check prints it as a note with ``note``."""
 
@@ -331,6 +339,7 @@ class Edition:
     revisions: list[Revision] = field(default_factory=list)
     table_notes: dict[str, str] = field(default_factory=dict)  # table id -> a note printed under it
     reviewed: list[Review] = field(default_factory=list)
+    withdrawals: list[Withdrawal] = field(default_factory=list)  # 撤回说明 (budgetsite unpublish)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ def test_published_edition_is_frozen_until_a_revision(site_copy, tmp_path):
     out = tmp_path / "out"
     assert run(site_copy, "build", "--no-pdf", "--out", str(out)).returncode == 0
     manifest = site_copy / "published.json"
-    assert manifest.is_file() and '"2025/tables.html"' in manifest.read_text(encoding="utf-8")
+    # the edition's own content is frozen (a digest per table, per text part, …), not its files
+    assert manifest.is_file() and '"table:balance"' in manifest.read_text(encoding="utf-8")
+    assert '"part:explanation.html"' in manifest.read_text(encoding="utf-8")
     recorded = manifest.read_text(encoding="utf-8")
     assert run(site_copy, "build", "--no-pdf", "--out", str(out)).returncode == 0   # unchanged: fine
 
@@ -80,7 +82,8 @@ def test_published_edition_is_frozen_until_a_revision(site_copy, tmp_path):
     budget.write_text(budget.read_text(encoding="utf-8").replace("goods: 15.03", "goods: 16.03"), encoding="utf-8")
     result = run(site_copy, "build", "--no-pdf", "--out", str(out))
     assert result.returncode == 1
-    assert "error[published-changed]" in result.stderr and "2025/explanation.html" in result.stderr
+    assert "content/2025/edition.yaml:5: error[published-changed]" in result.stderr
+    assert "2025年度部门预算情况说明（explanation.html）" in result.stderr   # the text that would change
     assert "16.03" not in (out / "2025/explanation.html").read_text(encoding="utf-8")   # old site stays
     assert manifest.read_text(encoding="utf-8") == recorded
 

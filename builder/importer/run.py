@@ -92,7 +92,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     if (into / "edition.yaml").is_file():
         existing = read(load_yaml(into / "edition.yaml", f"{_shown(into, root)}/edition.yaml"), Edition,
                         Pos(f"{_shown(into, root)}/edition.yaml", 1), "edition.yaml")
-    codes = load_codes(year)
+    codes = load_codes(year, None, root)
     fmt = edition_format(site, existing if existing else _NoEdition(), root)
     found = find_tables(sheets, fmt, report)  # again: the edition may name another format
     department = next((f.department for _, f in sorted(found.items()) if f.department), None)

@@ -19,7 +19,8 @@ def functional_codes(subject):
             if part not in codes.functional:
                 yield Finding(pos, "error", "code-unknown",
                               f"科目编码 {part} ({level}) is not in the {codes.year} 功能分类 code list; "
-                              "check the code, or add it to the code list if it is new this year")
+                              "check the code, or add it to the code list if it is new this year"
+                              f"（本地科目或本年新增科目：写进站点的 codes/{codes.year}.yaml）")
                 break
 
 
@@ -101,4 +102,23 @@ def source_names(subject):
                               f"资金来源“{key}”不是本格式（{subject.tableset.id}）的资金来源；可用：{known}")
 
 
-RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names, source_names]
+def code_list_year(subject):
+    """The edition is checked against its own year's code list, or says which one it uses."""
+    from ..codes import available_years
+
+    codes, edition = subject.codes, subject.source.edition
+    if codes.year in available_years():
+        return
+    pos = edition.where.get("year", edition.pos)
+    base = f"按 {codes.bundled_year} 年的内置代码表" if codes.bundled_year else "没有更早的内置代码表"
+    if codes.site_file:
+        yield Finding(pos, "note", "code-list-year",
+                      f"{codes.year} 年没有内置的科目代码表：{base}，加上站点的 {codes.site_file} 检查")
+    else:
+        yield Finding(pos, "warning", "code-list-year",
+                      f"{codes.year} 年没有内置的科目代码表，{base}检查；本年新增或改名的科目请写进站点的 "
+                      f"codes/{codes.year}.yaml（见 README“科目代码表”）")
+
+
+RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names, source_names,
+         code_list_year]
