@@ -88,10 +88,10 @@ def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
     findings = []
     previous = None  # (year, figures) of the edition before: the 上年 figures, as build has them
     for edition in source.editions:
-        codes, tableset = _edition_setup(source, root, edition)
+        codes, fmt = _edition_setup(source, root, edition)
         year = edition.edition.year
         last_year = previous[1] if previous and previous[0] == year - 1 else None
-        found, derived = check_stage.check(source, edition, codes, tableset, last_year)
+        found, derived = check_stage.check(source, edition, codes, fmt, last_year)
         if id(edition) in wanted:
             findings += found
         previous = (year, derived.figures) if derived is not None else None
@@ -189,9 +189,9 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     for i, edition in enumerate(source.editions, start=1):
         year = edition.edition.year
         progress(f"[{i}/{len(source.editions)}] {year}: checking")
-        codes, tableset = _edition_setup(source, root, edition)
+        codes, fmt = _edition_setup(source, root, edition)
         last_year = previous[1] if previous and previous[0] == year - 1 else None
-        findings, derived = check_stage.check(source, edition, codes, tableset, last_year)
+        findings, derived = check_stage.check(source, edition, codes, fmt, last_year)
         result.findings.extend(findings)
         errors = [f for f in findings if f.level == "error"]
         # a published edition with errors is not published; a draft still builds (for

@@ -25,7 +25,7 @@ class Subject:
     site: SourceSite
     source: SourceEdition
     codes: CodeList
-    tableset: Format  # the edition's format
+    format: Format  # the edition's format (its tables, outline, sources, checks)
     derived: Derived | None = None
 
     @property
@@ -41,15 +41,15 @@ def _run(modules, subject: Subject) -> list[Finding]:
     return [f for module in modules for rule in module.RULES for f in rule(subject)]
 
 
-def check(site: SourceSite, source: SourceEdition, codes: CodeList, tableset: Format,
+def check(site: SourceSite, source: SourceEdition, codes: CodeList, fmt: Format,
           previous=None) -> tuple[list[Finding], Derived | None]:
     """All findings for an edition (sorted: errors first), and its derived tables.
 
     ``previous``: last year's derived figures, if content/ has that edition."""
-    subject = Subject(site, source, codes, tableset)
+    subject = Subject(site, source, codes, fmt)
     findings = _run(FIRST, subject)
     if not any(f.level == "error" for f in findings):
-        subject.derived = derive(source, codes, tableset, previous)
+        subject.derived = derive(source, codes, fmt, previous)
         findings += _run([m for m in MODULES if m not in FIRST], subject)
     findings = reviewed(findings, source.edition)
     findings.sort(key=lambda f: (LEVELS.index(f.level), str(f.pos), f.rule))

@@ -195,7 +195,7 @@ def context(source: SourceEdition, codes: CodeList, fmt: Format | None, rounding
                    {"three_public": three_public_ledger(budget), "operating": operating_ledger(budget)})
 
 
-def derive(source: SourceEdition, codes: CodeList, tableset: Format,
+def derive(source: SourceEdition, codes: CodeList, fmt: Format,
            previous: SimpleNamespace | None = None) -> Derived:
     """The tables, narrative figures and charts of an edition.
 
@@ -203,10 +203,10 @@ def derive(source: SourceEdition, codes: CodeList, tableset: Format,
     the prior-year figures (otherwise edition.yaml's ``prior:``).
     """
     roundings: list = []
-    ctx = context(source, codes, tableset, roundings)
+    ctx = context(source, codes, fmt, roundings)
     ctx.ledgers["functional"], ctx.ledgers["economic"] = ctx.functional, ctx.economic
-    tables = [build_table(i, spec, ctx, tableset) for i, spec in enumerate(tableset.tables, start=1)]
+    tables = [build_table(i, spec, ctx, fmt) for i, spec in enumerate(fmt.tables, start=1)]
     names = figures(source, codes, ctx, previous)
     return Derived(tables=tables, figures=names, roundings=roundings, charts=edition_charts(names),
-                   format=tableset)
+                   format=fmt)
 

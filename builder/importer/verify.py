@@ -47,13 +47,13 @@ def run_checks(root: Path, site, into: Path, shown: str, budget_text: str, editi
         standard = read(load_yaml(theme_dir(root) / "glossary.yaml", "theme/glossary.yaml"), Glossary,
                         Pos("theme/glossary.yaml", 1), "glossary").entries
         whole = SourceSite(root, site, [source], standard)
-        codes, tableset = _edition_setup(whole, root, source)
-        findings, derived = check_stage.check(whole, source, codes, tableset)
+        codes, fmt = _edition_setup(whole, root, source)
+        findings, derived = check_stage.check(whole, source, codes, fmt)
     except BudgetError as exc:
         from ..findings import Finding
 
         return [Finding(exc.pos, "error", "import", exc.message)], None, []
-    files = {"overview.md", "explanation.md"} | {p.file for p in tableset.parts if p.kind == "text" and p.file}
+    files = {"overview.md", "explanation.md"} | {p.file for p in fmt.parts if p.kind == "text" and p.file}
     missing = sorted(n for n in files if not (into / n).is_file())
     if edition_text is None and not missing:
         return findings, derived, []

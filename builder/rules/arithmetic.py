@@ -193,7 +193,7 @@ def _check_table(table, spec, budget):
 def printed_sums(subject):
     """Every printed parent equals the sum of its printed children, in every table."""
     seen: dict = {}
-    specs = subject.tableset.tables
+    specs = subject.format.tables
     for table, spec in zip(subject.derived.tables, specs):
         for finding in _check_table(table, spec, subject.source.budget):
             key = (finding.pos, finding.level, finding.rule, finding.message)

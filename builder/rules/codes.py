@@ -92,14 +92,14 @@ def source_names(subject):
     """Every 资金来源 written in budget.yaml is one of the format's sources."""
     from ..sources import vocabulary
 
-    vocab = vocabulary(subject.tableset)
+    vocab = vocabulary(subject.format)
     known = "、".join(f"{k}（{v}）" for k, v in vocab.labels.items())
     for amounts in _by_source(subject.source.budget):
         for key in amounts.keys():
             if key not in vocab.labels:
                 pos = getattr(amounts, "where", {}).get(key) or getattr(amounts, "pos", None)
                 yield Finding(pos, "error", "source-unknown",
-                              f"资金来源“{key}”不是本格式（{subject.tableset.id}）的资金来源；可用：{known}")
+                              f"资金来源“{key}”不是本格式（{subject.format.id}）的资金来源；可用：{known}")
 
 
 def code_list_year(subject):

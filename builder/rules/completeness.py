@@ -14,7 +14,7 @@ PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX|xx)(?![A-Za-z])|ＸＸ|××|待填
 
 def tables_present(subject):
     """Every table the format requires (required_tables:) is one of its tables."""
-    fmt = subject.tableset
+    fmt = subject.format
     ids = {t.id for t in fmt.tables if t.id}
     for required in fmt.required_tables:
         if required.id not in ids:
@@ -26,7 +26,7 @@ def tables_present(subject):
 def parts_present(subject):
     """The Markdown file of every text part of the format's outline exists."""
     source = subject.source
-    for spec in subject.tableset.parts:
+    for spec in subject.format.parts:
         if spec.kind == "text" and spec.file and not (subject.root / source.folder / spec.file).is_file():
             title = spec.title.replace("{year}", str(source.edition.year))
             yield Finding(Pos(f"{source.folder}/{spec.file}"), "error", "part-missing",
@@ -46,7 +46,7 @@ def headings(text: str) -> list[tuple[int, int, str]]:
 def sections_present(subject):
     """Every section the format requires has a heading containing one of its words."""
     source = subject.source
-    for section in subject.tableset.sections:
+    for section in subject.format.sections:
         doc = source.text(section.file)
         if not any(any(w in text for w in section.words) for _, _, text in headings(doc.text)):
             yield Finding(Pos(doc.shown, 1 if doc.text else 0), "error", "section-missing",
@@ -113,7 +113,7 @@ def no_placeholders(subject):
 def dates_given(subject):
     """The edition's date (of the 情况说明) is given."""
     edition = subject.source.edition
-    if edition.date is None and subject.tableset.dated:
+    if edition.date is None and subject.format.dated:
         yield Finding(Pos(f"{subject.source.folder}/edition.yaml", edition.pos.line), "error",
                       "date-missing", "the edition has no date: (the date of the 情况说明, YYYY-MM-DD)")
 

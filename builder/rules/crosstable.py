@@ -15,7 +15,7 @@ def applies(rule):
     name = rule.__name__.replace("_", "-")
 
     def gated(subject):
-        if name in subject.tableset.checks:
+        if name in subject.format.checks:
             yield from rule(subject)
 
     gated.__name__ = rule.__name__
@@ -25,7 +25,7 @@ def applies(rule):
 
 def _name(subject, table_id: str, fallback: str) -> str:
     """How the edition's format names a table in messages."""
-    return subject.tableset.name_of(table_id, fallback)
+    return subject.format.name_of(table_id, fallback)
 
 # “三公” items and the 部门经济分类 款 that carry their 基本支出 part
 THREE_PUBLIC_CODES = {

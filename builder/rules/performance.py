@@ -116,7 +116,7 @@ def value_unparsed(subject):
 
 def _projects_table(subject) -> str:
     """How the edition's format names its 项目支出 table."""
-    return subject.tableset.name_of("projects", "项目支出表")
+    return subject.format.name_of("projects", "项目支出表")
 
 
 def _budget_unit(subject) -> str:

@@ -10,7 +10,7 @@ from ..publish import incomplete
 
 def publish_complete(subject):
     """A published edition has figures (not every amount 0) and, where its format asks, a date."""
-    yield from incomplete(subject.source, subject.tableset)
+    yield from incomplete(subject.source, subject.format)
 
 
 RULES = [publish_complete]
