@@ -128,6 +128,19 @@ def test_a_missing_table_and_a_broken_sum_are_named_as_the_format_names_them(tmp
     assert broken.pos.file == "content/2025/budget.yaml"
 
 
+def test_a_table_whose_rows_do_not_fill_its_header_is_reported_at_the_table(tmp_path):
+    site = tiny_site(tmp_path)
+    tables = site / "formats/tiny/tables.yaml"
+    text = tables.read_text(encoding="utf-8")
+    tables.write_text(text.replace("      - [科目编码, 科目名称, 金额]\n    columns: [total]\n  - id: fund",
+                                   "      - [科目编码, 科目名称, 金额]\n    columns: [total, basic]\n  - id: fund"),
+                      encoding="utf-8")
+    found = [f for f in check_site(site).findings if f.rule == "table-columns"]
+    line = text.splitlines().index("  - id: classes") + 1
+    assert [(f.level, f.pos.file, f.pos.line) for f in found] == [("error", "formats/tiny/tables.yaml", line)]
+    assert "简表四" in found[0].message and "3 列" in found[0].message and "4 列" in found[0].message
+
+
 def test_an_unknown_source_is_reported_with_the_formats_sources(tmp_path):
     site = tiny_site(tmp_path)
     budget = site / "content/2025/budget.yaml"
