@@ -190,9 +190,10 @@ def glossary(standard: list, own) -> list:
 def context(source: SourceEdition, codes: CodeList, fmt: Format | None, roundings: list) -> Context:
     """What the format interpreter reads: the model, the code list, the ledgers, the sources."""
     budget = source.budget
-    return Context(source.edition, budget, codes, functional_ledger(source), economic_ledger(source),
-                   roundings, vocabulary(fmt),
-                   {"three_public": three_public_ledger(budget), "operating": operating_ledger(budget)})
+    functional, economic = functional_ledger(source), economic_ledger(source)
+    return Context(source.edition, budget, codes, functional, economic, roundings, vocabulary(fmt),
+                   {"functional": functional, "economic": economic,
+                    "three_public": three_public_ledger(budget), "operating": operating_ledger(budget)})
 
 
 def derive(source: SourceEdition, codes: CodeList, fmt: Format,
@@ -204,7 +205,6 @@ def derive(source: SourceEdition, codes: CodeList, fmt: Format,
     """
     roundings: list = []
     ctx = context(source, codes, fmt, roundings)
-    ctx.ledgers["functional"], ctx.ledgers["economic"] = ctx.functional, ctx.economic
     tables = [build_table(i, spec, ctx, fmt) for i, spec in enumerate(fmt.tables, start=1)]
     names = figures(source, codes, ctx, previous)
     return Derived(tables=tables, figures=names, roundings=roundings, charts=edition_charts(names),
