@@ -213,12 +213,34 @@ def _folder_raw(folder: Path, shown: str) -> YMap:
             extra = extra.get("tables")
         if not isinstance(extra, YList):
             raise BudgetError(Pos(f"{shown}/tables.yaml", 1), "tables.yaml lists the tables (- title: …)")
-        merged = YMap(data)
-        merged.pos, merged.key_pos = data.pos, dict(data.key_pos)
-        merged["tables"] = extra
-        merged.key_pos["tables"] = extra.pos
-        data = merged
+        data = _memo(("folder", data, extra), lambda: _with_tables(data, extra))
     return data
+
+
+def _with_tables(data: YMap, tables: YList) -> YMap:
+    merged = YMap(data)
+    merged.pos, merged.key_pos = data.pos, dict(data.key_pos)
+    merged["tables"] = tables
+    merged.key_pos["tables"] = tables.pos
+    return merged
+
+
+_MEMO: dict = {}
+
+
+def _memo(key: tuple, make):
+    """``make()`` once for the same parsed inputs (YAML data is cached by content, so the
+    same text gives the same objects). The inputs are kept with the result, so their ids
+    cannot be taken by other objects while the entry lives."""
+    ids = tuple(id(k) if isinstance(k, (YMap, YList)) else k for k in key)
+    hit = _MEMO.get(ids)
+    if hit is not None and all(a is b if isinstance(b, (YMap, YList)) else a == b for a, b in zip(hit[0], key)):
+        return hit[1]
+    if len(_MEMO) > 256:
+        _MEMO.clear()
+    value = make()
+    _MEMO[ids] = (key, value)
+    return value
 
 
 def _find(name: str, site_dir: Path) -> tuple[YMap, str] | None:
@@ -293,26 +315,20 @@ def _resolve(name: str, site_dir: Path, pos: Pos | None, seen: tuple = ()) -> tu
     base_name = raw.get("extends")
     if base_name:
         base, _ = _resolve(str(base_name), site_dir, raw.key_pos.get("extends"), seen + (name,))
-        raw = _merge(base, raw)
+        raw = _memo(("extends", base, raw), lambda: _merge(base, raw))
     return raw, shown
-
-
-_CACHE: dict = {}
 
 
 def load_format(name: str, site_dir: Path, pos: Pos | None) -> Format:
     """The format ``name``: the site's own ``formats/NAME/`` (or ``formats/NAME.yaml``,
     or an older ``tablesets/NAME.yaml``), else a bundled one; ``extends:`` resolved."""
     raw, shown = _resolve(name, Path(site_dir), pos)
-    key = (name, str(Path(site_dir).resolve()), id(raw))
-    if key in _CACHE:
-        return _CACHE[key]
-    fmt = read(raw, Format, Pos(shown, 1), "format")
-    fmt = _with_defaults(fmt)
+    return _memo(("format", raw, shown), lambda: _read_format(raw, shown))
+
+
+def _read_format(raw: YMap, shown: str) -> Format:
+    fmt = _with_defaults(read(raw, Format, Pos(shown, 1), "format"))
     _validate(fmt, shown)
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[key] = fmt
     return fmt
 
 

@@ -9,6 +9,7 @@ pos)`` to accept a shorter form (e.g. a bare amount instead of a mapping).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime
 import difflib
 import types
@@ -133,8 +134,15 @@ def convert(value, tp, pos: Pos, what: str):
     raise TypeError(f"unsupported schema type {tp!r}")  # a programming error
 
 
+@functools.lru_cache(maxsize=None)
+def _hints(cls) -> dict:
+    """The resolved annotations of a content class (resolving them is slow; classes do not
+    change while the program runs)."""
+    return typing.get_type_hints(cls)
+
+
 def fields_of(cls) -> dict:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
 
 
@@ -149,7 +157,7 @@ def read(value, cls, pos: Pos, what: str):
         value.pos, value.key_pos = pos, {}
     if not isinstance(value, YMap):
         raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(cls)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {key_of(f): f for f in dataclasses.fields(cls) if f.init}
     for key in value:
         if key not in fields:
