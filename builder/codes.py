@@ -93,9 +93,6 @@ class _Changes:
     changes: list[CodeChange] = field(default_factory=list)
 
 
-_CACHE: dict = {}
-
-
 def load_codes(year: int, pos: Pos | None = None, site_dir: Path | None = None) -> CodeList:
     """The code list for ``year``: the bundled one of that year (else the nearest earlier
     one), with the site's own ``codes/<year>.yaml`` over it."""
@@ -105,9 +102,6 @@ def load_codes(year: int, pos: Pos | None = None, site_dir: Path | None = None) 
         first = available_years()[0]
         raise BudgetError(pos, f"没有 {year} 年的科目代码表：内置的最早是 {first} 年。请在站点的 codes/{year}.yaml "
                                "中列出本年用到的功能分类和经济分类科目（格式同 builder/standards/codes/ 中的文件）")
-    key = (year, str(site_dir), id(own))
-    if key in _CACHE and own is None:
-        return _CACHE[key]
     if years:
         path = CODES_DIR / f"{years[-1]}.yaml"
         shown = f"builder/standards/codes/{path.name}"
@@ -124,9 +118,6 @@ def load_codes(year: int, pos: Pos | None = None, site_dir: Path | None = None) 
                 lists[kind][str(code)] = str(name)
         # the site's codes go where they sort (类 in the 收支总表's order, each 款 and 项 under it)
         lists["functional"] = dict(sorted(lists["functional"].items()))
-    result = CodeList(year, lists["functional"], lists["economic_dept"], lists["economic_gov"],
-                      bundled_year=years[-1] if years and years[-1] != year else None,
-                      site_file=own_shown, changes=_changes(site_dir, year))
-    if own is None:
-        _CACHE[key] = result
-    return result
+    return CodeList(year, lists["functional"], lists["economic_dept"], lists["economic_gov"],
+                    bundled_year=years[-1] if years and years[-1] != year else None,
+                    site_file=own_shown, changes=_changes(site_dir, year))

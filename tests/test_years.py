@@ -126,3 +126,18 @@ def test_check_and_build_agree_on_an_edition_made_by_new(tmp_path):
     alone = check_site(site, 2026)
     assert sorted(map(str, alone.findings)) == sorted(str(f) for f in built.findings
                                                       if f.pos and f.pos.file.startswith("content/2026"))
+
+
+def test_a_code_change_applies_without_a_site_code_list_and_follows_edits(tmp_path):
+    """changes.yaml is read afresh (as while previewing): no stale code list."""
+    site = year_site(tmp_path, {2024: '  "2080501": {basic: 10}\n  "2080502": {basic: 4}\n',
+                                2025: '  "2080501": {basic: 12}\n  "2080502": {basic: 5}\n'})
+    out = tmp_path / "out"
+    build_site(site, out, pdf=False)
+    assert "2080502事业单位离退休上年4.00；" in (out / "2025/notes.html").read_text(encoding="utf-8")
+    (site / "codes").mkdir()
+    (site / "codes/changes.yaml").write_text(
+        'changes:\n  - {year: 2025, old: "2080501", new: "2080502"}\n', encoding="utf-8")
+    build_site(site, out, pdf=False)
+    text = (out / "2025/notes.html").read_text(encoding="utf-8")
+    assert "2080502事业单位离退休（2024年科目为2080501“行政单位离退休”）上年10.00；" in text
