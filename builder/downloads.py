@@ -14,6 +14,10 @@ The workbooks are laid out as the budget system exports them, so ``budgetsite im
 reads them back (builder/importer/). The same input gives the same bytes: the document
 dates are the edition's (or SOURCE_DATE_EPOCH), the zip entries carry a fixed time.
 Amounts are Decimal until the very last step, where a spreadsheet cell needs a number.
+
+Texts come from the content (project and 单位 names, notes): none may run as a formula.
+Every text cell of a workbook is a string cell (never a formula, ``=HYPERLINK(…)`` included);
+the CSV puts an apostrophe before a text starting with = + - @, tab or CR (tabledata.defused).
 """
 from __future__ import annotations
 
@@ -132,6 +136,16 @@ def _sheet_name(table: Table) -> str:
     return name[:31]
 
 
+def _put(ws, row: int, column: int, value):
+    """A cell of text, written as a string (never a formula): a text the site prints that
+    starts with ``=`` (a project named ``=HYPERLINK(…)``) stays text in the workbook."""
+    target = ws.cell(row=row, column=column)
+    target.value = value
+    if isinstance(value, str):
+        target.data_type = "s"
+    return target
+
+
 def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -141,17 +155,17 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     title = f"{table.number}　{table.title}" if table.number else table.title
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    _put(ws, 1, 1, title).font = Font(bold=True, size=14)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     if width > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(row=2, column=1, value=f"{table.department_label}：{department}")
-    ws.cell(row=2, column=width if width > 1 else 2, value=f"单位：{table.unit}").alignment = \
+    _put(ws, 2, 1, f"{table.department_label}：{department}")
+    _put(ws, 2, width if width > 1 else 2, f"单位：{table.unit}").alignment = \
         Alignment(horizontal="right")
     top = 3  # the first header row
     for cell in place_header(table):
         r, c = top + cell.row, 1 + cell.col
-        target = ws.cell(row=r, column=c, value=cell.text)
+        target = _put(ws, r, c, cell.text)
         target.font = Font(bold=True)
         if cell.rowspan > 1 or cell.colspan > 1:
             ws.merge_cells(start_row=r, start_column=c,
@@ -174,7 +188,7 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
                 target.number_format = amount_format(table)
                 target.alignment = Alignment(horizontal="right")
             else:
-                target.value = cell.text or None
+                _put(ws, r, 1 + col, cell.text or None)
                 target.number_format = "@"  # text: a 科目编码 stays text
                 if cell.level:
                     target.alignment = Alignment(indent=2 * cell.level)
@@ -187,7 +201,7 @@ def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
             ws.cell(row=r, column=c).border = box
         r += 1
     for note in table.notes:
-        ws.cell(row=r, column=1, value=note)
+        _put(ws, r, 1, note)
         r += 1
     for c, kind in enumerate(column_kinds(table), start=1):
         ws.column_dimensions[get_column_letter(c)].width = KIND_WIDTHS.get(kind, 14)
@@ -300,7 +314,7 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
 # -- all files of an edition --------------------------------------------------------------
 
 KEYS = f"{FOLDER}/.xlsx-keys.json"  # XLSX file -> hash of what it was made from
-XLSX_VERSION = "1"  # bump when workbook_bytes changes its output
+XLSX_VERSION = "2"  # bump when workbook_bytes changes its output
 
 
 def _reusable(previous: Path | None) -> dict[str, tuple[str, bytes]]:

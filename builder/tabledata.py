@@ -11,12 +11,27 @@ import re
 from .layouts import Table
 
 
+# a text a spreadsheet would run as a formula (OWASP, CSV injection): = + - @, tab, CR
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(text: str) -> str:
+    """A text cell for a spreadsheet: one that starts like a formula gets an apostrophe
+    (``'=HYPERLINK(…)``), so Excel and its kin show it as text and never run it."""
+    return "'" + text if text.startswith(FORMULA_LEAD) else text
+
+
 def table_grid(table: Table) -> list[list[str]]:
     """The table as printed: its header rows, then its body rows, one string per column.
 
     A cell spanning several columns (or header rows) fills the first of them; the others
     are empty. Amounts are as printed (two decimals, blank for zero); 科目编码 stay text.
     """
+    return _grid(table, lambda text: text)
+
+
+def _grid(table: Table, text_cell) -> list[list[str]]:
+    """The grid, each text (not amount) cell passed through ``text_cell``."""
     width = table.width
     grid: list[list[str]] = []
     taken: set[tuple[int, int]] = set()  # (header row, column) covered by a span
@@ -26,14 +41,15 @@ def table_grid(table: Table) -> list[list[str]]:
         for cell in row:
             while (r, col) in taken:
                 col += 1
-            line[col] = cell.text
+            line[col] = text_cell(cell.text)
             taken.update((r + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
             col += cell.colspan
         grid.append(line)
     for row in table.rows:
         line = []
         for cell in row.cells:
-            text = table.text(cell.figure) if cell.kind == "amount" and not cell.row_header else cell.text
+            text = table.text(cell.figure) if cell.kind == "amount" and not cell.row_header \
+                else text_cell(cell.text)
             line.append(text)
             line.extend([""] * (cell.colspan - 1))
         grid.append(line + [""] * (width - len(line)))
@@ -44,11 +60,13 @@ def table_csv(table: Table) -> bytes:
     """The table as CSV: UTF-8 with a byte order mark and CRLF line ends, so Excel opens it.
 
     Every value is written as the text the table shows (no number conversion), so a
-    科目编码 is kept exactly; a spreadsheet may still choose to read it as a number.
+    科目编码 is kept exactly; a spreadsheet may still choose to read it as a number. A text
+    that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) gets an
+    apostrophe in front (defused); amounts are printed figures, negative ones stay numbers.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(table_grid(table))
+    writer.writerows(_grid(table, defused))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

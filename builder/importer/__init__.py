@@ -24,6 +24,12 @@ Every total the workbook prints is verified: a 合计 / 类 / 款 row that is no
 项 rows (beyond rounding), an unknown 科目编码 or economic name, a cell that is not a number
 are each reported as ``sheet!cell: error: message``, and nothing is written.
 
+Hostile workbooks: only the cells a sheet holds are read (a stray cell at XFD1048576 costs
+nothing); a formula saved without its calculated value is an error at its cell; a message
+echoes at most 60 characters of a cell's text. The workbook's 部门 must be edition.yaml's
+department, and a --force re-import keeps nothing of a budget.yaml that is not UTF-8 YAML
+(an error: nothing is written).
+
 Money stays Decimal: a cell's number is read as the value it displays (its number format's
 decimals), a text cell is parsed as a decimal; no float reaches the model.
 """

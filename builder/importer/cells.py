@@ -116,29 +116,58 @@ def printed_amount(text: str) -> Decimal:
     return amount_of(WCell(text or None, "General", 0, ""))
 
 
+CLIP = 60  # the most characters of a cell's text a message echoes
+
+
+def clip(text: object, limit: int = CLIP) -> str:
+    """A cell's text as a message echoes it: at most ``limit`` characters, then “…” (a
+    workbook may hold a title of millions of characters)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class Sheet:
     """A worksheet as a grid of WCell (1-based rows and columns), merged cells filled for
-    header lookups."""
+    header lookups.
 
-    def __init__(self, ws):
+    Only the cells the file holds are read (``ws._cells``), never the rectangle up to
+    ``ws.max_row`` × ``ws.max_column``: one stray cell at XFD1048576 would make that 17
+    billion cells. ``max_row`` / ``max_col`` are the bounds of the cells with a value.
+    ``formulas`` (the same sheet loaded without data_only) tells which empty cells are
+    formulas the workbook never calculated (``uncalculated``: sheet!cell, formula).
+    """
+
+    def __init__(self, ws, formulas=None):
         from openpyxl.utils import get_column_letter
 
         self.name = ws.title
-        self.max_row = ws.max_row
-        self.max_col = ws.max_column
         self.cells: dict[tuple[int, int], WCell] = {}
-        for row in ws.iter_rows(min_row=1, max_row=self.max_row, max_col=self.max_col):
-            for c in row:
-                if c.value is None:
-                    continue
-                indent = int(getattr(c.alignment, "indent", 0) or 0) if c.has_style else 0
-                self.cells[(c.row, c.column)] = WCell(c.value, c.number_format or "General", indent,
-                                                      f"{get_column_letter(c.column)}{c.row}")
+        self.by_row: dict[int, dict[int, WCell]] = {}
+        stored = getattr(ws, "_cells", None)
+        if stored is None:  # not a stored worksheet (read-only): its rows as they come
+            stored = {(c.row, c.column): c for row in ws.iter_rows() for c in row
+                      if getattr(c, "row", None)}
+        for (r, col), c in sorted(stored.items()):
+            if c.value is None:
+                continue
+            indent = int(getattr(c.alignment, "indent", 0) or 0) if c.has_style else 0
+            cell = WCell(c.value, c.number_format or "General", indent, f"{get_column_letter(col)}{r}")
+            self.cells[(r, col)] = cell
+            self.by_row.setdefault(r, {})[col] = cell
+        self.max_row = max(self.by_row, default=0)
+        self.max_col = max((col for _, col in self.cells), default=0)
+        self.row_numbers = sorted(self.by_row)
         self.top_left: dict[tuple[int, int], tuple[int, int]] = {}
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, rng.max_row + 1):
-                for col in range(rng.min_col, rng.max_col + 1):
+        for rng in ws.merged_cells.ranges:  # only on rows with a value, as far as values reach
+            for r in self.rows_from(rng.min_row, rng.max_row):
+                for col in range(rng.min_col, min(rng.max_col, self.max_col) + 1):
                     self.top_left[(r, col)] = (rng.min_row, rng.min_col)
+        self.uncalculated: list[tuple[str, str]] = []
+        if formulas is not None:
+            kept = getattr(formulas, "_cells", {})
+            for (r, col), c in sorted(kept.items()):
+                if c.data_type == "f" and (r, col) not in self.cells:
+                    self.uncalculated.append((f"{self.name}!{get_column_letter(col)}{r}", str(c.value)))
         self._letter = get_column_letter
 
     def cell(self, r: int, c: int) -> WCell:
@@ -151,8 +180,32 @@ class Sheet:
     def ref(self, r: int, c: int) -> str:
         return f"{self.name}!{self._letter(c)}{r}"
 
+    def row_cells(self, r: int) -> dict[int, WCell]:
+        """The cells of row r that hold a value, by column."""
+        return self.by_row.get(r, {})
+
+    def rows_from(self, first: int, last: int | None = None) -> list[int]:
+        """The rows from ``first`` (to ``last``) that hold a value, in order."""
+        from bisect import bisect_left, bisect_right
+
+        lo = bisect_left(self.row_numbers, first)
+        hi = len(self.row_numbers) if last is None else bisect_right(self.row_numbers, last)
+        return self.row_numbers[lo:hi]
+
+    def columns_in(self, rows: list[int]) -> list[int]:
+        """The columns with a value, or under a merged range with one, in any of ``rows``."""
+        wanted = set(rows)
+        cols = {c for r in rows for c in self.row_cells(r)}
+        cols.update(c for (r, c) in self.top_left if r in wanted)
+        return sorted(cols)
+
     def row_texts(self, r: int) -> list[str]:
-        return [self.cell(r, c).text for c in range(1, self.max_col + 1)]
+        """The texts of row r from column 1 to its last cell with a value."""
+        cells = self.row_cells(r)
+        texts = [""] * max(cells, default=0)
+        for c, cell in cells.items():
+            texts[c - 1] = cell.text
+        return texts
 
     def blank(self, r: int) -> bool:
-        return not any(self.cell(r, c).text for c in range(1, self.max_col + 1))
+        return not any(cell.text for cell in self.row_cells(r).values())

@@ -83,7 +83,7 @@ def spec_paths(spec, year: int) -> list[list[str]]:
 
 def sheet_paths(sheet: Sheet, header_rows: list[int]) -> dict[int, list[str]]:
     paths: dict[int, list[str]] = {}
-    for c in range(1, sheet.max_col + 1):
+    for c in sheet.columns_in(header_rows):  # a column with no header text has no path
         path: list[str] = []
         for r in header_rows:
             text = norm(sheet.header_text(r, c))
@@ -117,7 +117,7 @@ def _index_row(texts: list[str]) -> bool:
 
 
 def _has_figure(sheet: Sheet, r: int) -> bool:
-    return any(sheet.cell(r, c).is_number for c in range(1, sheet.max_col + 1))
+    return any(cell.is_number for cell in sheet.row_cells(r).values())
 
 
 def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -> Region | None:
@@ -127,7 +127,7 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
     total = {label_key(spec.total_label), "合计"}
     labelled = bool(cols) and cols[0].kind != "amount"
     start = None
-    for r in range(title_row + 1, sheet.max_row + 1):
+    for r in sheet.rows_from(title_row + 1):
         texts = ["" if is_meta(t, fmt) else norm(t) for t in sheet.row_texts(r)]
         if any(t in texts_of_header for t in texts if t):
             start = r
@@ -138,9 +138,9 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
                                                   f"{first.replace('{year}', str(year))}”等表头文字）")
         return None
     # the table's first column: the leftmost column the header's first row covers
-    label_col = min((c for c in range(1, sheet.max_col + 1) if sheet.header_text(start, c)), default=1)
+    label_col = min((c for c in sheet.columns_in([start]) if sheet.header_text(start, c)), default=1)
     body = None
-    for r in range(start + 1, sheet.max_row + 1):
+    for r in sheet.rows_from(start + 1):
         raw = sheet.row_texts(r)
         if not any(raw):
             continue
@@ -155,7 +155,7 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
     if body is None:
         report.warning(sheet.ref(start, label_col), f"{spec.ref}：表头下没有数据行")
         body = sheet.max_row + 1
-    header_rows = [r for r in range(start, body) if not sheet.blank(r)]
+    header_rows = [r for r in sheet.rows_from(start, body - 1) if not sheet.blank(r)]
     # columns: by header text (longest common suffix of the header path), else by position
     have = sheet_paths(sheet, header_rows)
     width = len(cols)
@@ -175,7 +175,7 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
                 report.warning(sheet.ref(header_rows[-1], c),
                                f"{spec.ref}的“{'/'.join(wanted[i])}”列按表头找不到，按位置取第 {c} 列")
     body_rows = []
-    for r in range(body, sheet.max_row + 1):
+    for r in sheet.rows_from(body):
         if sheet.blank(r):
             continue
         first = next((t for t in sheet.row_texts(r) if t), "")

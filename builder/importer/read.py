@@ -19,7 +19,7 @@ from ..amounts import KINDS, PERIODS, Measure, parse_measure
 from ..derive import PERSONNEL_CLASSES
 from ..model import ZERO
 from ..sources import vocabulary
-from .cells import label_key
+from .cells import clip, label_key
 from .report import Report
 from .rows import RowData, TableRead, functional_code, is_total, row_code
 
@@ -187,17 +187,17 @@ class Importer:
                 continue
             code = functional_code(raw)
             if not code:
-                report.error(row_ref, f"'{raw}' is not a 科目编码 (3, 5 or 7 digits)")
+                report.error(row_ref, f"'{clip(raw)}' is not a 科目编码 (3, 5 or 7 digits)")
                 continue
             previous = code
             if code not in self.codes.functional:
-                report.error(row_ref, f"unknown 科目编码 {code} ({name or 'no name'}): not in "
+                report.error(row_ref, f"unknown 科目编码 {code} ({clip(name or 'no name')}): not in "
                                       f"the {self.codes.year} code list (builder/standards/codes)")
                 continue
             known = self.codes.functional[code]
             if name and label_key(name) != label_key(known) and functional_code(name) is None:
-                report.warning(row.refs[name_idx], f"{code}: name '{name}' differs from the code "
-                                                   f"list's '{known}'; the code list's is used")
+                report.warning(row.refs[name_idx], f"{code}: name '{clip(name)}' differs from the code "
+                                                   f"list's '{clip(known)}'; the code list's is used")
             (items if len(code) == 7 else totals).append((code, row))
         for code, row in items:
             for m, i in zip(measures, amount_idx):
@@ -307,7 +307,7 @@ class Importer:
                     code = economic_code(name, codes.economic_dept, 5, current_class) or \
                         economic_code(name, codes.economic_dept, 3)
                 if code is None or len(code) not in (3, 5) or code not in codes.economic_dept:
-                    report.error(where, f"unknown 部门经济分类 '{code_text or name}' (not in the "
+                    report.error(where, f"unknown 部门经济分类 '{clip(code_text or name)}' (not in the "
                                         f"{codes.year} code list)")
                     continue
                 previous = code
@@ -315,7 +315,7 @@ class Importer:
             elif gov_idx is not None and not gov_text:  # names: a 类 row has no 政府经济分类
                 code = economic_code(name, codes.economic_dept, 3)
                 if code is None:
-                    report.error(where, f"unknown 部门经济分类 类 '{name}'")
+                    report.error(where, f"unknown 部门经济分类 类 '{clip(name)}'")
                     continue
                 is_class = True
             else:
@@ -330,9 +330,9 @@ class Importer:
             dept = code
             gov = economic_code(gov_text, codes.economic_gov, 5) if gov_idx is not None else None
             if dept is None:
-                report.error(where, f"unknown 部门经济分类 款 '{name}' (not in the {codes.year} code list)")
+                report.error(where, f"unknown 部门经济分类 款 '{clip(name)}' (not in the {codes.year} code list)")
             if gov_idx is not None and gov is None:
-                report.error(row.refs[gov_idx], f"unknown 政府经济分类 款 '{gov_text}' (not in the "
+                report.error(row.refs[gov_idx], f"unknown 政府经济分类 款 '{clip(gov_text)}' (not in the "
                                                 f"{codes.year} code list)")
             if dept is None or (gov_idx is not None and gov is None):
                 continue
@@ -340,7 +340,7 @@ class Importer:
             whole = [i for i, m in zip(amount_idx, measures) if m.kinds is None]
             split = [(i, m) for i, m in zip(amount_idx, measures) if m.kinds is not None]
             amount = (row.amounts[whole[0]] if whole else sum((row.amounts[c] for c, _ in split), ZERO))
-            label = f"{name} / {gov_text}" if gov_idx is not None else f"{dept} {name}"
+            label = f"{clip(name)} / {clip(gov_text)}" if gov_idx is not None else f"{dept} {clip(name)}"
             for c, m in split:
                 expect = amount if ("personnel" in m.kinds) == personnel else ZERO
                 if row.amounts[c] != expect:
@@ -457,7 +457,7 @@ class Importer:
             got = sum((sum(s.values(), ZERO) for _, s in units), ZERO)
             printed = sum(self.by_source(t, total_row, 1).values(), ZERO)
             state = self._verify(printed, got, len(units), total_row.refs[1],
-                                 f"{label_key(total_row.label(0))} ({spec.ref})", "its 单位", t.quantum)
+                                 f"{clip(label_key(total_row.label(0)))} ({spec.ref})", "its 单位", t.quantum)
             if state == "rounding":
                 self.report.warning(total_row.refs[1], f"{self.show(printed)} differs from the sum of its "
                                                        f"单位 by rounding; the site prints the sum {self.show(got)}")
@@ -496,7 +496,7 @@ class Importer:
                 got = sum((sum(s.values(), ZERO) for _, s in projects), ZERO)
                 printed = sum(sources.values(), ZERO)
                 terms = sum(len(s) for _, s in projects)
-                if self._verify(printed, got, terms, row.refs[1], f"{name} ({spec.ref})",
+                if self._verify(printed, got, terms, row.refs[1], f"{clip(name)} ({spec.ref})",
                                 "its projects", t.quantum) == "rounding":
                     approved = printed
             out.append((name, projects, approved))
@@ -504,7 +504,7 @@ class Importer:
             got = sum((sum(s.values(), ZERO) for _, ps, _ in out for _, s in ps), ZERO)
             printed = sum(self.by_source(t, head, 1).values(), ZERO)
             terms = sum(len(s) for _, ps, _ in out for _, s in ps)
-            if self._verify(printed, got, terms, head.refs[1], f"{head.label(0)} ({spec.ref})",
+            if self._verify(printed, got, terms, head.refs[1], f"{clip(head.label(0))} ({spec.ref})",
                             "its projects", t.quantum) == "rounding":
                 self.report.warning(head.refs[1], f"{self.show(printed)} differs from the sum of the "
                                                   f"projects by rounding; the site prints the sum {self.show(got)}")
@@ -525,7 +525,7 @@ class Importer:
             if not code and not name:
                 continue
             if not code:
-                self.report.error(row.refs[lo], f"'{name}': no 收入科目编码")
+                self.report.error(row.refs[lo], f"'{clip(name)}': no 收入科目编码")
                 continue
             lines.append((code, name, amount))
         if total_row is not None:

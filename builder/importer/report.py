@@ -1,6 +1,7 @@
 """The import's report: messages ``sheet!cell: level: text``, the result, usage errors."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +44,26 @@ class ImportResult:
         return 1 if self.errors or any(f.level == "error" for f in self.findings) else 0
 
 
+LONGEST = 400  # a message longer than this echoes some huge cell text whole: it is cut
+_QUOTED = re.compile(r"(['‘“])([^'’”]{61,})(['’”])")
+
+
+def bounded(text: str) -> str:
+    """A message as shown: a quoted cell text over 60 characters cut to 60 and “…”, and the
+    whole message at most LONGEST characters (a title of millions of characters is never
+    echoed whole; each message site clips what it echoes, this is the backstop)."""
+    if len(text) <= 60:
+        return text
+    text = _QUOTED.sub(lambda m: m.group(1) + m.group(2)[:60] + "…" + m.group(3), text)
+    return text if len(text) <= LONGEST else text[:LONGEST] + "…"
+
+
 class Report:
     def __init__(self):
         self.messages: list[Message] = []
 
     def add(self, where: str, level: str, text: str) -> None:
-        self.messages.append(Message(where, level, text))
+        self.messages.append(Message(bounded(where), level, bounded(text)))
 
     def error(self, where: str, text: str) -> None:
         self.add(where, "error", text)

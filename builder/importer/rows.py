@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..model import ZERO
-from .cells import CODE, NotANumber, Sheet, WCell, amount_of, label_key
+from .cells import CODE, NotANumber, Sheet, WCell, amount_of, clip, label_key
 from .headers import Col, Region, columns_of
 from .report import Report
 
@@ -54,7 +54,7 @@ def read_rows(spec, sheet: Sheet, region: Region, factor: Decimal, report: Repor
                 try:
                     data.amounts[i] = amount_of(cell) * factor
                 except NotANumber:
-                    report.error(sheet.ref(r, c), f"'{cell.text}' is not a number")
+                    report.error(sheet.ref(r, c), f"'{clip(cell.text)}' is not a number")
                     data.amounts[i] = ZERO
             else:
                 data.labels[i] = cell

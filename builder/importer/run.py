@@ -1,13 +1,15 @@
 """The whole import: open the workbook, find the format's tables, read, solve, check, write."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 from ..errors import Pos
 from ..formats import UNIT_SCALE, scale
-from .cells import Sheet
+from .cells import Sheet, clip
 from .headers import columns_of, locate
 from .read import Importer
 from .report import ImportResult, ImportUsageError, Report
@@ -18,14 +20,65 @@ from .write_yaml import budget_yaml, edition_yaml, kept_sections, units_of
 
 
 def _open_workbook(path: Path):
+    """The workbook twice: with the values Excel calculated (data_only) and with the
+    formulas, to tell a formula never calculated (no value stored) from a blank cell."""
     from openpyxl import load_workbook
 
     if not path.is_file():
         raise ImportUsageError(Pos(str(path)), "file not found")
     try:
-        return load_workbook(path, data_only=True)
+        return load_workbook(path, data_only=True), load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportUsageError(Pos(str(path)), f"not an Excel workbook (.xlsx): {exc}") from None
+        raise ImportUsageError(Pos(str(path)), f"not an Excel workbook (.xlsx): {clip(exc, 200)}") from None
+
+
+def _same_department(a: str, b: str) -> bool:
+    """Whether a workbook's 部门 names the edition's department: spaces, width and a leading
+    code (``123001-``) aside, one name contains the other (``XX局（本级）``)."""
+    def key(text: str) -> str:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+        return re.sub(r"^[0-9]+[-_:：.、\]）)]*", "", text)
+    a, b = key(a), key(b)
+    return not a or not b or a in b or b in a
+
+
+def _check_department(found: dict, department: str, edition: str, report: Report) -> None:
+    """The workbook's 部门名称 / 编制部门 against edition.yaml's department: another
+    department's workbook is an error, at the cell that names it (once per name)."""
+    seen = set()
+    for _, f in sorted(found.items()):
+        if f.department and not _same_department(f.department, department) and f.department not in seen:
+            seen.add(f.department)
+            report.error(f.department_ref or f.sheet.ref(f.title_row + 1, 1),
+                         f"工作簿的部门是“{clip(f.department)}”，而 {edition} 的部门是“{clip(department)}”"
+                         "：这是另一个部门的预算表，未导入（请核对工作簿或 --into 的版本目录）")
+
+
+def _kept(old: Path, shown: str, report: Report) -> tuple[str, list[str]] | None:
+    """What the previous budget.yaml keeps (see kept_sections); None, with an error naming
+    the file, when it is not UTF-8 or not valid YAML (nothing of it is copied)."""
+    from ..errors import BudgetError
+    from ..yamlload import parse_yaml
+
+    try:
+        text = old.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = old.read_bytes()[: exc.start].count(b"\n") + 1
+        report.error(f"{shown}:{line}", "原有的 budget.yaml 不是 UTF-8 编码的文本，无法保留其中的 procurement、"
+                                        "assets、performance 等部分；未写入任何文件（请将其另存为 UTF-8，"
+                                        "或移走后再导入）")
+        return None
+    except OSError as exc:
+        report.error(shown, f"无法读取原有的 budget.yaml：{clip(exc, 200)}；未写入任何文件")
+        return None
+    try:
+        parse_yaml(text, shown)
+    except BudgetError as exc:
+        report.error(str(exc.pos or shown), f"原有的 budget.yaml 不是有效的 YAML（{clip(exc.message, 120)}），"
+                                            "无法保留其中的 procurement、assets、performance 等部分；"
+                                            "未写入任何文件（请先修正，或移走后再导入）")
+        return None
+    return kept_sections(text)
 
 
 class _NoEdition:
@@ -65,8 +118,8 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
 
     workbook = Path(workbook)
     site_dir = Path(site_dir)
-    wb = _open_workbook(workbook)
-    sheets = [Sheet(ws) for ws in wb.worksheets]
+    wb, with_formulas = _open_workbook(workbook)
+    sheets = [Sheet(ws, f) for ws, f in zip(wb.worksheets, with_formulas.worksheets)]
     report = Report()
     result = ImportResult()
     root_guess = Path(into).parent.parent if into is not None and Path(into).parent.name == "content" else site_dir
@@ -97,7 +150,13 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     found = find_tables(sheets, fmt, report)  # again: the edition may name another format
     department = next((f.department for _, f in sorted(found.items()) if f.department), None)
     unit, unit_ref = _edition_unit(found, fmt)
+    before = len(report.messages)
+    for f in sorted(found.values(), key=lambda f: f.index):
+        for ref, formula in f.sheet.uncalculated:
+            report.error(ref, f"公式单元格没有计算结果（{clip(formula)}）：工作簿保存时未计算公式，"
+                              "读不到它显示的数（请在 Excel 中打开并保存后再导入）")
     if existing is not None:
+        _check_department(found, existing.department, f"{_shown(into, root)}/edition.yaml", report)
         department, unit = existing.department, existing.unit
     elif unit not in (None, "元", "万元"):
         report.error(unit_ref, f"工作簿的单位是{unit}；版本（edition.yaml）的单位只能是元或万元")
@@ -107,6 +166,10 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
         if i not in found:
             report.warning("", f"no sheet titled like {spec.ref} {spec.title.replace('{year}', str(year))}"
                                " — its figures are not imported")
+    if any(m.level == "error" for m in report.messages[before:]):
+        # another department, or formulas with no value: nothing is read or written
+        result.messages = report.messages
+        return result
     known_units = [u.name for u in existing.units] if existing else []
     imp = Importer(codes, fmt, year, report, unit, known_units)
     imp.out.department = department
@@ -142,7 +205,11 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     result.budget_yaml = budget_yaml(imp.out, codes, workbook.name)
     old = into / "budget.yaml"
     if force and old.is_file():  # what no standard table carries stays as it was
-        kept, names = kept_sections(old.read_text(encoding="utf-8"))
+        kept_now = _kept(old, f"{shown}/budget.yaml", report)
+        if kept_now is None:
+            result.messages = report.messages
+            return result
+        kept, names = kept_now
         if kept:
             result.budget_yaml += "\n" + kept
             report.add("", "note", f"kept from the previous budget.yaml: {', '.join(names)}")

@@ -70,6 +70,7 @@ class Found:
     unit: str | None = None        # the sheet's 单位 line
     unit_ref: str | None = None
     department: str | None = None
+    department_ref: str | None = None  # sheet!cell of the 部门名称 / 编制部门 line
 
 
 def sheet_title(sheet: Sheet, fmt) -> tuple[int, str, tuple[int, int] | None]:
@@ -85,20 +86,21 @@ def sheet_title(sheet: Sheet, fmt) -> tuple[int, str, tuple[int, int] | None]:
     return best
 
 
-def sheet_meta(sheet: Sheet, fmt) -> tuple[str | None, str | None, str | None]:
-    """(department, unit, where the unit is stated) from the first rows of a sheet."""
-    department = unit = where = None
+def sheet_meta(sheet: Sheet, fmt) -> tuple[str | None, str | None, str | None, str | None]:
+    """(department, unit, where the unit is stated, where the department is) from the first
+    rows of a sheet."""
+    department = unit = where = department_ref = None
     labels = "|".join(department_labels(fmt))
     for r in range(1, min(sheet.max_row, TITLE_ROWS + 2) + 1):
-        for c in range(1, sheet.max_col + 1):
-            text = unicodedata.normalize("NFKC", sheet.cell(r, c).text)
+        for c, cell in sorted(sheet.row_cells(r).items()):
+            text = unicodedata.normalize("NFKC", cell.text)
             m = re.search(rf"(?:{labels})\s*:\s*(\S+)", text)
             if m and department is None:
-                department = m.group(1)
+                department, department_ref = m.group(1), sheet.ref(r, c)
             m = re.search(r"(?:金额)?单位\s*:\s*(亿元|万元|元)", text)
             if m and unit is None:
                 unit, where = m.group(1), sheet.ref(r, c)
-    return department, unit, where
+    return department, unit, where, department_ref
 
 
 def find_tables(sheets: list[Sheet], fmt, report: Report) -> dict[int, Found]:
@@ -107,7 +109,7 @@ def find_tables(sheets: list[Sheet], fmt, report: Report) -> dict[int, Found]:
     for sheet in sheets:
         row, title, match = sheet_title(sheet, fmt)
         if match is None:
-            if any(sheet.cell(r, c).text for r in range(1, 4) for c in range(1, sheet.max_col + 1)):
+            if any(not sheet.blank(r) for r in range(1, 4)):
                 report.warning(sheet.ref(row or 1, 1), f"工作表 '{sheet.name}' 不是格式 {fmt.id} 的表"
                                                        "（标题与格式中各表的标题都不符），已跳过")
             continue
@@ -117,8 +119,8 @@ def find_tables(sheets: list[Sheet], fmt, report: Report) -> dict[int, Found]:
             report.error(sheet.ref(row, 1), f"又一张{spec.ref}（第一张在工作表 '{found[index].sheet.name}'），"
                                             "已跳过")
             continue
-        department, unit, where = sheet_meta(sheet, fmt)
-        found[index] = Found(index, sheet, row, title, score, unit, where, department)
+        department, unit, where, department_ref = sheet_meta(sheet, fmt)
+        found[index] = Found(index, sheet, row, title, score, unit, where, department, department_ref)
     return found
 
 

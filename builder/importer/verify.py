@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import BudgetError, Pos
-from .cells import NotANumber, label_key, printed_amount
+from .cells import NotANumber, clip, label_key, printed_amount
 from .headers import segments
 from .report import Report
 from .rows import row_code
@@ -114,7 +114,7 @@ def compare(derived, reads: list, report: Report) -> None:
                 line = ours.get((key, seen[key]))
                 if line is None:
                     if any(values):
-                        report.warning(row.refs[lo], f"{spec.ref}的“{key}”行在按导入数据生成的表中没有对应行")
+                        report.warning(row.refs[lo], f"{spec.ref}的“{clip(key)}”行在按导入数据生成的表中没有对应行")
                     continue
                 for c, value in zip(amounts, values):
                     try:
@@ -122,5 +122,5 @@ def compare(derived, reads: list, report: Report) -> None:
                     except NotANumber:
                         printed = None
                     if printed != value:
-                        report.error(row.refs[c], f"{spec.ref} '{key}': the workbook has {_show(value)}, "
+                        report.error(row.refs[c], f"{spec.ref} '{clip(key)}': the workbook has {_show(value)}, "
                                                   f"the imported budget prints {line[c] or '(blank)'}")
