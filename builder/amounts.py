@@ -116,17 +116,48 @@ def round_cents(value: Decimal) -> Decimal:
 
 @dataclass
 class Ledger:
-    """Cells filed under paths; sums by path prefix and measure."""
+    """Cells filed under paths; sums by path prefix and measure.
+
+    Lookups go through an index built lazily from ``entries``: every path prefix -> its
+    entries (in the order they were added), and (prefix, measure) -> the entries selected,
+    so a figure costs time in proportion to what it selects, not to the whole ledger. The
+    index follows ``entries`` as they grow (by :meth:`add` or appended directly) and is
+    rebuilt if the list is replaced or shrinks.
+    """
 
     entries: list = field(default_factory=list)  # (path tuple, cell tuple, amount)
+    _by_prefix: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _selection: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: tuple = field(default=(None, 0), init=False, repr=False, compare=False)
 
     def add(self, path: tuple, cell: tuple, amount: Decimal) -> None:
         if amount:
             self.entries.append((path, cell, amount))
 
+    def _index(self) -> dict:
+        """prefix -> entries under it, up to date with ``entries``."""
+        entries = self.entries
+        which, count = self._indexed
+        if which is not entries or count > len(entries):
+            self._by_prefix, count = {}, 0
+        if count < len(entries):
+            self._selection = {}
+            index = self._by_prefix
+            for entry in entries[count:]:
+                path = entry[0]
+                for n in range(len(path) + 1):
+                    index.setdefault(path[:n], []).append(entry)
+        self._indexed = (entries, len(entries))
+        return self._by_prefix
+
     def _selected(self, prefix: tuple, measure: Measure):
-        n = len(prefix)
-        return [e for e in self.entries if e[0][:n] == prefix and measure.selects(e[1])]
+        index = self._index()
+        key = (tuple(prefix), measure)
+        found = self._selection.get(key)
+        if found is None:
+            found = [e for e in index.get(key[0], ()) if measure.selects(e[1])]
+            self._selection[key] = found
+        return list(found)
 
     def sum(self, prefix: tuple, measure: Measure) -> Decimal:
         return sum((e[2] for e in self._selected(prefix, measure)), ZERO)

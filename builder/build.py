@@ -162,24 +162,44 @@ def _previous_output(out: Path, year: int) -> dict[str, bytes] | None:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _kept_pdf(out: Path, year: int, name: str) -> dict[str, bytes] | None:
+    """The edition's PDF and its .pdf-hash as the last build wrote them, if both are there."""
+    folder = out / str(year)
+    files = {name: folder / name, pdf_stage.HASH_FILE: folder / pdf_stage.HASH_FILE}
+    if not (out / MARKER).is_file() or not all(p.is_file() for p in files.values()):
+        return None
+    try:
+        return {f"{year}/{rel}": p.read_bytes() for rel, p in files.items()}
+    except OSError:
+        return None
+
+
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                progress: Callable[[str], None] = lambda message: None,
                warn: Callable[[str], None] = lambda message: None,
-               only: set[int] | None = None) -> BuildResult:
+               only: set[int] | None = None, keep_pdf: bool = False) -> BuildResult:
     """Build the whole site. Raises BudgetError or BuildFailed on content errors.
 
     ``progress`` receives progress lines, ``warn`` the errors and warnings of the checks
     that do not stop the build (those of a draft). ``only``: render just these editions
     and keep the others' pages from the last build (every edition is still checked).
+    ``keep_pdf`` (with ``pdf=False``, as ``serve`` builds): an edition's PDF (and .pdf-hash)
+    from the last build is kept, and linked, instead of being dropped.
     """
     root = Path(site_dir)
     source = load_site(root)
     out = Path(out_dir) if out_dir is not None else root / "_site"
     env = environment(templates_dir(root))
     theme = _theme_files(root)
+    kept_pdfs = {}  # year -> the last build's PDF files, kept when this build makes none
+    for e in source.editions if keep_pdf and not pdf else ():
+        kept = _kept_pdf(out, e.edition.year, pdf_stage.pdf_name(e.edition.department, e.edition.year))
+        if kept is not None:
+            kept_pdfs[e.edition.year] = kept
     summaries = [
         {"year": e.edition.year, "department": e.edition.department, "status": e.edition.status,
-         "pdf": pdf_stage.pdf_name(e.edition.department, e.edition.year) if pdf else None}
+         "pdf": pdf_stage.pdf_name(e.edition.department, e.edition.year)
+         if pdf or e.edition.year in kept_pdfs else None}
         for e in source.editions
     ]
     files: dict[str, bytes | str] = {}
@@ -225,6 +245,8 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         if pdf:
             files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name,
                                       progress, warn))
+        elif year in kept_pdfs:
+            files.update(kept_pdfs[year])
         for rel, data in theme.items():
             files[f"{year}/assets/{rel}"] = data
         result.editions.append(year)

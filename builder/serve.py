@@ -4,11 +4,19 @@ The server binds 127.0.0.1 by default and serves only files inside the output fo
 HTML page it serves gets a small script (not written to the output) that listens for
 rebuilds on ``/__budgetsite/events`` and reloads the page, or shows an overlay with the
 errors (``file:line: …``) when the last edit broke the build — the last good pages stay.
-The PDF is rebuilt in the background once edits have settled.
+The PDF is rebuilt in the background once edits have settled; the HTML rebuilds keep the
+last good PDF (and its link) until a new one replaces it, so a preview never loses it.
+
+The watcher survives any failed rebuild (it is shown as the errors) and keeps watching.
+The server answers only requests for its own address (the Host header: a DNS-rebinding
+page cannot read the drafts), for files that resolve inside the output folder (GET and
+HEAD alike; no symlink leads out), and drops idle connections after a while.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,10 +28,14 @@ from typing import Callable
 
 from .build import BuildFailed, build_site
 from .errors import BudgetError
+from .write import clean_stale
 
 WATCHED = ("site.yaml", "content", "templates", "theme", "formats", "tablesets")
 CLIENT = Path(__file__).parent / "standards" / "live.js"
 PREFIX = "/__budgetsite/"
+#: seconds a connection may stay silent (a half-open one then frees its thread)
+SOCKET_TIMEOUT = 30.0
+DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
 
 @dataclass
@@ -45,16 +57,33 @@ class State:
 
 
 def snapshot_files(root: Path) -> dict[str, int]:
-    """mtime (ns) and size of every watched file, by path."""
+    """mtime (ns) and size of every watched file, by path (a file gone meanwhile is skipped)."""
     out = {}
     for name in WATCHED:
         path = root / name
-        paths = [path] if path.is_file() else (sorted(path.rglob("*")) if path.is_dir() else [])
+        try:
+            paths = [path] if path.is_file() else (sorted(path.rglob("*")) if path.is_dir() else [])
+        except OSError:
+            paths = []
         for p in paths:
-            if p.is_file() and not p.name.startswith("."):
-                st = p.stat()
-                out[p.relative_to(root).as_posix()] = st.st_mtime_ns ^ st.st_size
+            try:
+                if p.is_file() and not p.name.startswith("."):
+                    st = p.stat()
+                    out[p.relative_to(root).as_posix()] = st.st_mtime_ns ^ st.st_size
+            except OSError:
+                continue
     return out
+
+
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception as one line: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def merge(a: set[int] | None, b: set[int] | None) -> set[int] | None:
+    """Two sets of editions together; None (all editions) absorbs."""
+    return None if a is None or b is None else a | b
 
 
 def touched_editions(changed: set[str]) -> set[int] | None:
@@ -80,12 +109,32 @@ class Previewer:
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.pdf_due: float | None = None
+        #: editions changed since the last good build (None: all); a failed rebuild adds to it
+        self.dirty: set[int] | None = set()
+        #: the sources as the first build saw them (taken before it, so that an edit made
+        #: while it runs is not missed); watch() starts from here
+        self.before: dict[str, int] | None = None
 
     def build(self, editions: set[int] | None = None, pdf: bool = False) -> bool:
+        """Build (never raises): the errors of a failed build go to the state and the log,
+        and what it should have rebuilt stays due for the next one.
+
+        The last build's PDF is kept (and linked) when this one makes none."""
+        ok = self._build(editions, pdf)
+        if ok:
+            if editions is None:
+                self.dirty = set()
+            elif self.dirty is not None:
+                self.dirty = self.dirty - editions
+        else:
+            self.dirty = merge(self.dirty, editions)
+        return ok
+
+    def _build(self, editions: set[int] | None, pdf: bool) -> bool:
         started = time.perf_counter()
         try:
             with self.lock:
-                build_site(self.root, self.out, pdf=pdf, only=editions)
+                build_site(self.root, self.out, pdf=pdf, only=editions, keep_pdf=True)
         except BuildFailed as exc:
             self.state.publish([str(f) for f in exc.findings])
             self.log(f"build failed ({len(exc.findings)} error(s)); the last good pages stay")
@@ -94,59 +143,171 @@ class Previewer:
             self.state.publish([str(exc)])
             self.log(str(exc))
             return False
+        except Exception as exc:  # a bug or an I/O error: shown, and the watcher goes on
+            message = f"重建失败（保留上次成功生成的页面）：{one_line(exc)}"
+            self.state.publish([message])
+            self.log(message)
+            return False
         self.state.publish([])
         what = "all editions" if editions is None else "、".join(str(y) for y in sorted(editions))
         self.log(f"rebuilt {what}{' with PDF' if pdf else ''} in {time.perf_counter() - started:.2f} s")
         return True
 
     def watch(self) -> None:
-        before = snapshot_files(self.root)
+        """Rebuild on every change until stopped; no exception ends the loop."""
+        before = self.before if self.before is not None else snapshot_files(self.root)
         while not self.stopped.wait(self.interval):
-            now = snapshot_files(self.root)
-            if now != before:
-                changed = {k for k in set(now) | set(before) if now.get(k) != before.get(k)}
-                before = now
-                if self.build(touched_editions(changed)) and self.pdf:
-                    self.pdf_due = time.monotonic() + self.pdf_delay
-            elif self.pdf_due is not None and time.monotonic() >= self.pdf_due:
-                self.pdf_due = None
-                self.build(None, pdf=True)
+            try:
+                before = self.step(before)
+            except Exception as exc:  # never leave the preview stale without saying so
+                message = f"监视出错，继续监视：{one_line(exc)}"
+                try:
+                    if self.state.errors != [message]:  # once, not on every look
+                        self.state.publish([message])
+                        self.log(message)
+                except Exception:
+                    pass
+
+    def step(self, before: dict[str, int]) -> dict[str, int]:
+        """One look at the sources: rebuild what changed (and what a failed rebuild left),
+        or the PDF when it is due. Returns the snapshot to compare the next look with."""
+        now = snapshot_files(self.root)
+        if now != before:
+            changed = {k for k in set(now) | set(before) if now.get(k) != before.get(k)}
+            if self.build(merge(self.dirty, touched_editions(changed))) and self.pdf:
+                self.pdf_due = time.monotonic() + self.pdf_delay
+        elif self.pdf_due is not None and time.monotonic() >= self.pdf_due:
+            self.pdf_due = None
+            self.build(None, pdf=True)
+        return now
 
     def request_pdf(self) -> None:
         self.pdf_due = time.monotonic()
 
 
-def _handler(previewer: Previewer):
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def _split_host(value: str) -> tuple[str, str | None]:
+    """``"localhost:8000"`` -> ("localhost", "8000"); ``"[::1]:80"`` -> ("::1", "80")."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        return name, rest[1:] if rest.startswith(":") else None
+    if value.count(":") == 1:
+        name, _, port = value.partition(":")
+        return name, port
+    return value, None
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_allowed(header: str | None, bound: str, port: int) -> bool:
+    """Whether a request's Host header names this server (against DNS rebinding).
+
+    Allowed: 127.0.0.1, localhost, [::1] and the --host given, at the server's port (the port
+    may be left out when it is 80). Bound to every address (0.0.0.0), also any IP address and
+    this machine's name: a rebinding attack needs a domain name of its own."""
+    if not header:
+        return False
+    name, given = _split_host(header)
+    if given is None:
+        given = "80"
+    if given != str(port):
+        return False
+    names = {"127.0.0.1", "localhost", "::1", bound.strip("[]").lower()}
+    if bound in WILDCARD_HOSTS:
+        names |= {socket.gethostname().lower(), f"{socket.gethostname().lower()}.local"}
+        if _is_ip(name):
+            return True
+    return name in names
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _handler(previewer: Previewer, bound: str = "127.0.0.1"):
     client = CLIENT.read_text(encoding="utf-8")
 
     class Handler(SimpleHTTPRequestHandler):
         """Serves the output folder only, with the live-reload script in HTML pages."""
 
+        timeout = SOCKET_TIMEOUT  # socketserver sets it on the connection
+
         def log_message(self, format, *args):  # quiet: the previewer logs builds
             pass
 
-        def do_GET(self):
-            if self.path.startswith(PREFIX):
-                return self.live()
-            path = Path(self.translate_path(self.path))
-            out = previewer.out.resolve()
+        def handle(self):
             try:
-                resolved = path.resolve()
-            except OSError:
-                resolved = path
-            if resolved != out and out not in resolved.parents:
-                self.send_error(HTTPStatus.NOT_FOUND)
-                return None
+                super().handle()
+            except DISCONNECTS:  # the browser went away: nothing to report
+                self.close_connection = True
+
+        def do_GET(self):
+            return self.route(head=False)
+
+        def do_HEAD(self):
+            return self.route(head=True)
+
+        def route(self, head: bool):
+            if not host_allowed(self.headers.get("Host"), bound, self.server.server_address[1]):
+                status = HTTPStatus.BAD_REQUEST if not self.headers.get("Host") else HTTPStatus.FORBIDDEN
+                return self.send_error(status, "unknown Host" if self.headers.get("Host") else "no Host")
+            if self.path.startswith(PREFIX):
+                return self.live() if not head else self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+            resolved = self.contained()
+            if resolved is None:
+                return self.send_error(HTTPStatus.NOT_FOUND)
             if resolved.is_dir():
-                if not self.path.split("?")[0].endswith("/"):
-                    return super().do_GET()  # redirect to the folder with a slash
+                if not self.path.split("?")[0].split("#")[0].endswith("/"):
+                    return super().do_HEAD() if head else super().do_GET()  # redirect: add the slash
                 resolved = resolved / "index.html"
             if resolved.suffix == ".html" and resolved.is_file():
-                return self.page(resolved)
-            return super().do_GET()
+                return self.page(resolved, head)
+            return super().do_HEAD() if head else super().do_GET()
 
-        def page(self, path: Path):
-            html = path.read_text(encoding="utf-8")
+        def contained(self) -> Path | None:
+            """The requested path, resolved (symlinks followed), if it stays in the output."""
+            try:
+                out = previewer.out.resolve()
+                resolved = Path(self.translate_path(self.path)).resolve()
+            except (OSError, ValueError):  # a NUL byte, a loop of links, ...
+                return None
+            if resolved != out and out not in resolved.parents:
+                return None
+            return resolved
+
+        def translate_path(self, path):
+            """The file to send: only ever one inside the output folder (checked again here,
+            so the base class's send_head serves nothing else)."""
+            raw = super().translate_path(path)
+            if "\0" in raw:
+                return str(previewer.out / "__budgetsite-none__")
+            return raw
+
+        def send_head(self):
+            if self.contained() is None:
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return None
+            return super().send_head()
+
+        def page(self, path: Path, head: bool = False):
+            try:
+                html = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return self.send_error(HTTPStatus.NOT_FOUND)
             tag = f"<script>{client}</script>"
             html = html.replace("</body>", tag + "</body>") if "</body>" in html else html + tag
             data = html.encode("utf-8")
@@ -155,7 +316,8 @@ def _handler(previewer: Previewer):
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(data)
+            if not head:
+                self.wfile.write(data)
 
         def live(self):
             name = self.path[len(PREFIX):].split("?")[0]
@@ -197,25 +359,49 @@ def _handler(previewer: Previewer):
                     else:
                         self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
+            except DISCONNECTS:
+                self.close_connection = True
                 return
 
     return Handler
 
 
+class PreviewServer(ThreadingHTTPServer):
+    """A client that goes away (or times out) is not an error worth a traceback."""
+
+    daemon_threads = True
+    log: Callable[[str], None] = print
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, DISCONNECTS) or exc is None:
+            return
+        self.log(f"请求处理出错（{client_address[0]}）：{one_line(exc)}")
+
+
 def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
           log: Callable[[str], None] = print, pdf: bool = True,
           ready: Callable[[ThreadingHTTPServer], None] | None = None) -> None:
-    """Build, then serve ``out`` and rebuild on change until interrupted."""
+    """Build, then serve ``out`` and rebuild on change until interrupted.
+
+    A PDF already in ``out`` is kept (and linked) by every HTML rebuild, with or without
+    ``pdf``; with ``pdf`` it is rebuilt in the background (reused when nothing changed)."""
     previewer = Previewer(root, out, log, pdf=pdf)
+    clean_stale(previewer.out.parent)
+    previewer.before = snapshot_files(previewer.root)
     previewer.build(None, pdf=False)
     if pdf:
         previewer.pdf_due = time.monotonic() + 1.0
-    handler = partial(_handler(previewer), directory=str(previewer.out))
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    handler = partial(_handler(previewer, host), directory=str(previewer.out))
+    server = PreviewServer((host, port), handler)
+    server.log = log
     watcher = threading.Thread(target=previewer.watch, daemon=True)
     watcher.start()
+    if not is_loopback(host):
+        log(f"警告：--host {host} 让同一网络中的任何人都能打开这个预览，看到尚未公开的草稿和错误信息；"
+            f"只在本机预览请用默认的 127.0.0.1。")
     log(f"serving {out} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)")
     if ready is not None:
         ready(server)

@@ -1,18 +1,41 @@
 """Write stage: the one writer of the output folder, atomically.
 
-Everything is written to a temporary folder beside the output, which then replaces
-the output in one rename; a failed build leaves the previous site untouched.
+Everything is first written to a temporary folder beside the output (same file system), so
+a build that fails, or is interrupted while writing, leaves the previous site untouched.
+The new files then take their places in the output folder one by one with ``os.replace``
+(an atomic rename of a file over a file, on Linux, macOS and Windows alike); files the
+new build no longer has are removed last. The output folder itself is never moved away:
+there is no moment without it, and a reader (the preview server, a browser) always gets a
+whole old or a whole new file. A file whose bytes did not change is left as it is.
+
+Why not swap folders: a folder cannot be renamed over a non-empty folder (so the old one
+must first move away, leaving a window with no output), a symlink swap needs privileges on
+Windows and makes the output a link, and Linux's RENAME_EXCHANGE is not portable.
+
+Temporary folders are named ``.budgetsite-new-<pid>-…``; those left by interrupted builds
+(their process gone, older than this run) are removed at the start of the next write.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from .errors import BudgetError, Pos
 
 MARKER = ".budgetsite-output"
+#: temporary folders this process is writing now (never cleaned by another build)
+_IN_USE: set[str] = set()
+_IN_USE_LOCK = threading.Lock()
+_OURS = re.compile(r"\.budgetsite-(?:new|old)-(\d+)-[a-z0-9_]{8}")
+_LEGACY = re.compile(r"\.budgetsite-(?:old-)?[a-z0-9_]{8}")  # made by earlier versions, no pid
+_LEGACY_AGE = 3600.0  # s: a legacy folder this old is no build's any more
+_MAX_AGE = 86400.0  # s: no build runs this long (a pid may have been reused)
 
 
 def _check_target(out: Path, site_root: Path) -> None:
@@ -26,28 +49,144 @@ def _check_target(out: Path, site_root: Path) -> None:
         )
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (on Windows: assumed so; the age limit cleans up)."""
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill would terminate it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale(parent: Path, started: float | None = None) -> list[Path]:
+    """Remove the temporary folders of interrupted builds from ``parent``; return them.
+
+    A folder is stale when it is older than ``started`` (this run), not being written by
+    this process, and its process is gone (or, for folders of older versions that carry no
+    pid, it is over an hour old; any over a day old)."""
+    started = time.time() if started is None else started
+    removed = []
+    try:
+        children = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for child in children:
+        ours, legacy = _OURS.fullmatch(child.name), _LEGACY.fullmatch(child.name)
+        if not (ours or legacy):
+            continue
+        with _IN_USE_LOCK:
+            if str(child) in _IN_USE:
+                continue
+        try:
+            if child.is_symlink() or not child.is_dir():
+                continue
+            mtime = child.stat().st_mtime
+        except OSError:
+            continue
+        if mtime >= started:
+            continue
+        age = now - mtime
+        if ours:
+            pid = int(ours.group(1))
+            if pid == os.getpid() or (_alive(pid) and age < _MAX_AGE):
+                continue  # ours but not in use cannot happen; another build still running
+        elif age < _LEGACY_AGE:
+            continue
+        shutil.rmtree(child, ignore_errors=True)
+        if not child.exists():
+            removed.append(child)
+    return removed
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """os.replace, retried a little while a reader holds ``dst`` open (Windows)."""
+    for attempt in range(50):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if attempt == 49:
+                raise
+            time.sleep(0.02)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _make_dirs(out: Path, rel_dir: Path) -> None:
+    """Folders of ``rel_dir`` under ``out``, replacing a file (or link) in the way."""
+    here = out
+    for part in rel_dir.parts:
+        here = here / part
+        if here.is_symlink() or (here.exists() and not here.is_dir()):
+            here.unlink()
+        if not here.is_dir():
+            here.mkdir()
+
+
+def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
+    """Move the files of ``tmp`` into ``out`` one by one, then drop what is no longer built."""
+    for rel in [MARKER] + sorted(files):
+        src, dst = tmp / rel, out / rel
+        _make_dirs(out, Path(rel).parent)
+        if dst.is_symlink() or (dst.exists() and not dst.is_file()):
+            _remove(dst)
+        elif dst.is_file() and rel in files:
+            data = files[rel]
+            try:
+                if dst.stat().st_size == len(data) and dst.read_bytes() == data:
+                    continue  # unchanged: leave it (and its date) alone
+            except OSError:
+                pass
+        _replace(src, dst)
+    keep = {MARKER, *files}
+    keep_dirs = {p.as_posix() for rel in keep for p in Path(rel).parents if p.as_posix() != "."}
+    for folder, dirs, names in os.walk(out, topdown=False):
+        base = Path(folder)
+        for name in names + dirs:
+            path = base / name
+            rel = path.relative_to(out).as_posix()
+            if rel in keep or (rel in keep_dirs and path.is_dir() and not path.is_symlink()):
+                continue
+            _remove(path)
+
+
 def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> None:
     """Write ``files`` (relative path -> content) as the new output folder."""
+    started = time.time()
     out = Path(out)
     _check_target(out, site_root)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".budgetsite-", dir=out.parent))
+    clean_stale(out.parent, started)
+    blobs = {rel: (content.encode("utf-8") if isinstance(content, str) else content)
+             for rel, content in files.items()}
+    with _IN_USE_LOCK:
+        tmp = Path(tempfile.mkdtemp(prefix=f".budgetsite-new-{os.getpid()}-", dir=out.parent))
+        _IN_USE.add(str(tmp))
     try:
-        for rel, content in sorted(files.items()):
+        for rel, data in sorted(blobs.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = content.encode("utf-8") if isinstance(content, str) else content
             path.write_bytes(data)
         (tmp / MARKER).write_text("built by budgetsite; this folder is replaced on every build\n",
                                   encoding="utf-8")
         os.chmod(tmp, 0o755)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=".budgetsite-old-", dir=out.parent))
-            os.rename(out, old / "site")
-        os.rename(tmp, out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
+        if not out.exists() and not out.is_symlink():
+            os.rename(tmp, out)  # nothing to replace: the whole folder at once
+        else:
+            _swap_in(tmp, out, blobs)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        with _IN_USE_LOCK:
+            _IN_USE.discard(str(tmp))
