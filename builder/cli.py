@@ -20,8 +20,15 @@ def _fail(debug: bool, exc: Exception) -> None:
         click.echo(f"build failed: {len(exc.findings)} error(s); nothing was written", err=True)
     elif isinstance(exc, BudgetError):
         click.echo(str(exc), err=True)
+    elif isinstance(exc, OSError) and getattr(exc, "filename", None):
+        # a file that cannot be read or written (permissions, a full disk, a name too long)
+        click.echo(f"{exc.filename}: error: 无法读写这个文件：{exc.strerror or exc}", err=True)
     else:
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        detail = str(exc)
+        if len(detail) > 300:  # the message of a huge value must not flood the terminal
+            detail = detail[:300] + "…"
+        click.echo(f"internal error: {type(exc).__name__}: {detail} (run with --debug for details; "
+                   "内部错误：这是 budgetsite 的问题而不是内容的问题，请用 --debug 运行并报告)",
                    err=True)
     sys.exit(1)
 

@@ -103,11 +103,12 @@ class Carryover:
 class Line:
     """One budget line: a 功能分类 项 (7-digit code) with its amounts."""
 
-    DESCRIPTION = "a budget line (basic, project, carryover, name)"
+    DESCRIPTION = "a budget line (basic, project, carryover, name, reduction)"
     basic: BySource = field(default_factory=BySource)
     project: BySource = field(default_factory=BySource)
     carryover: Carryover = field(default_factory=Carryover)
     name: str | None = None
+    reduction: bool = False  # 冲减: a line whose amounts may be negative (rule amount-negative)
 
     def cells(self):
         """(kind, source, period) -> amount, for every non-zero amount."""
@@ -304,6 +305,10 @@ class Revision:
     date: datetime.date
     reason: str
 
+    def validate(self):
+        from .schema import require_text
+        require_text(self, "reason", "更正说明的原因")
+
 
 @dataclass(frozen=True)
 class Withdrawal:
@@ -311,6 +316,10 @@ class Withdrawal:
 
     date: datetime.date
     reason: str
+
+    def validate(self):
+        from .schema import require_text
+        require_text(self, "reason", "撤回说明的原因")
 
 
 @dataclass(frozen=True)
@@ -320,6 +329,11 @@ class Review:
     rule: str
     note: str
     table: str | None = None  # the table id it concerns, when the rule is about one
+
+
+#: The longest department name (UTF-8 bytes) whose file names fit in 255 bytes:
+#: "<部门>-<year>-部门预算公开.pdf" adds 28 bytes, the workbook's "-<year>-部门预算表.xlsx" 26.
+MAX_DEPARTMENT_BYTES = 255 - 28
 
 
 @dataclass(frozen=True)
@@ -340,6 +354,17 @@ class Edition:
     table_notes: dict[str, str] = field(default_factory=dict)  # table id -> a note printed under it
     reviewed: list[Review] = field(default_factory=list)
     withdrawals: list[Withdrawal] = field(default_factory=list)  # 撤回说明 (budgetsite unpublish)
+
+    def validate(self):
+        from .schema import pos_of, require_text
+        require_text(self, "department", "部门名称")
+        # The PDF and workbook are named <部门>-<year>-部门预算公开.pdf: a file name may have at
+        # most 255 bytes, so a longer name could not be written (OSError at build time).
+        if len(self.department.encode("utf-8")) > MAX_DEPARTMENT_BYTES:
+            raise BudgetError(pos_of(self, "department"),
+                              f"部门名称过长（{len(self.department)}个字）：它用于 PDF 和表格文件的文件名，"
+                              f"文件名最长 255 字节，部门名称最多约 {MAX_DEPARTMENT_BYTES // 3} 个汉字；"
+                              "请使用规范简称")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import re
+import signal
+import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from .amounts import round_cents
@@ -186,9 +189,108 @@ def _strict(function):
     return wrapper
 
 
+#: Bounds on what an expression may compute: the text prints figures, nothing needs more.
+MAX_EXPRESSION = 10_000   # characters of one {{ … }} / {% … %} block
+MAX_NESTING = 50          # depth of brackets in one block
+MAX_SIZE = 100_000        # characters / items a string or list may grow to
+MAX_INT_BITS = 4_000      # bits of a whole number (about 1200 digits)
+MAX_EXPONENT = 1_000      # the exponent of **
+RENDER_SECONDS = 10       # the time one text may take (where a timer can be set)
+
+
+class ExpressionLimit(Exception):
+    """An expression went beyond the bounds above (reported as an error at its line)."""
+
+
+def _size(value) -> int | None:
+    if isinstance(value, (str, list, tuple, bytes)):
+        return len(value)
+    return None
+
+
+def _bits(value) -> int:
+    return value.bit_length() if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The expression sandbox: the data cannot be changed (no list/dict mutators), and no
+    operator, method or filter may build a huge number or text (``7 ** 999999999``)."""
+
+    intercepted_binops = frozenset(["**", "*", "+", "%", "//", "<<"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            number = (int, float, Decimal)
+            if isinstance(right, number) and not isinstance(right, bool) and abs(right) > MAX_EXPONENT:
+                raise ExpressionLimit(f"乘方的指数 {right} 过大（最大 {MAX_EXPONENT}）")
+            if isinstance(right, int) and _bits(left) * max(abs(right), 1) > MAX_INT_BITS:
+                raise ExpressionLimit("乘方的结果过大")
+        elif operator == "*":
+            for one, other in ((left, right), (right, left)):
+                size = _size(one)
+                if size is not None and isinstance(other, int) and size * other > MAX_SIZE:
+                    raise ExpressionLimit(f"重复得到的文本或列表过长（超过 {MAX_SIZE} 个）")
+            if _bits(left) + _bits(right) > MAX_INT_BITS:
+                raise ExpressionLimit("乘法的结果过大")
+        elif operator == "+":
+            if (_size(left) or 0) + (_size(right) or 0) > MAX_SIZE:
+                raise ExpressionLimit(f"连接得到的文本或列表过长（超过 {MAX_SIZE} 个）")
+        elif operator == "%":
+            if isinstance(left, str) and re.search(r"%[-+ #0]*(\d{4,}|\*)|\.(\d{4,}|\*)", left):
+                raise ExpressionLimit("格式字符串中的宽度或精度过大")
+        elif operator == "<<":
+            if isinstance(right, int) and _bits(left) + right > MAX_INT_BITS:
+                raise ExpressionLimit("移位的结果过大")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            if name in ("center", "ljust", "rjust", "zfill", "expandtabs"):
+                _bound_widths(args, kwargs)
+            elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
+                if len(args[1]) * (len(owner) + 1) > MAX_SIZE and len(owner) + len(args[1]) > 0:
+                    if len(owner) + len(args[1]) * (len(owner) + 1) > MAX_SIZE:
+                        raise ExpressionLimit(f"替换得到的文本过长（超过 {MAX_SIZE} 个字符）")
+            elif name == "join" and args:
+                items = args[0]
+                count = len(items) if hasattr(items, "__len__") else 0
+                if len(owner) * count > MAX_SIZE:
+                    raise ExpressionLimit(f"连接得到的文本过长（超过 {MAX_SIZE} 个字符）")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def format_string(self, s, args, kwargs, format_func=None):
+        if re.search(r"\{[^{}]*:[^{}]*?(\d{4,})", s):
+            raise ExpressionLimit("格式字符串中的宽度或精度过大")
+        return super().format_string(s, args, kwargs, format_func)
+
+
+def _bound_widths(args, kwargs) -> None:
+    for value in list(args) + list(kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+            raise ExpressionLimit(f"参数 {value} 过大（文本最长 {MAX_SIZE} 个字符）")
+
+
+def _bounded_filter(function):
+    def wrapper(*args, **kwargs):
+        _bound_widths(args, kwargs)
+        return function(*args, **kwargs)
+
+    for attr in ("jinja_pass_arg",):
+        if hasattr(function, attr):
+            setattr(wrapper, attr, getattr(function, attr))
+    wrapper.__name__ = function.__name__
+    return wrapper
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=_Unknown, autoescape=False, keep_trailing_newline=True)
+    env = _Sandbox(undefined=_Unknown, autoescape=False, keep_trailing_newline=True)
     env.globals.update({name: _strict(f) for name, f in FUNCTIONS.items()})
+    env.globals.pop("lipsum", None)  # lipsum(n=…) writes any amount of text
+    for name in ("center", "indent", "truncate", "wordwrap", "format", "batch", "slice", "round"):
+        if name in env.filters:
+            env.filters[name] = _bounded_filter(env.filters[name])
     return env
 
 
@@ -226,20 +328,116 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
         placed.append((name, title))
         return f"{CHART_MARK}{len(placed) - 1}"
 
+    _check_blocks(text, shown)
     try:
         template = _ENV.from_string(text)
         template.filename = shown
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
+    except (RecursionError, MemoryError, SyntaxError):
+        raise BudgetError(Pos(shown, _first_block_line(text)),
+                          "表达式过于复杂（嵌套过深或过长），无法计算：请简化它") from None
     try:
         base = names.get("unit") or "万元"
         bound = {n: _strict(functools.partial(f, base=base)) for n, f in UNIT_FUNCTIONS.items()}
-        return template.render(**names, **bound, chart=chart)
+        with _time_limit(RENDER_SECONDS):
+            return template.render(**names, **bound, chart=chart)  # the sandbox refuses mutators
     except jinja2.UndefinedError as exc:
         raise BudgetError(Pos(shown, _template_line(exc, shown)), str(exc.message)) from None
+    except jinja2.sandbox.SecurityError as exc:
+        line = _template_line(exc, shown)
+        named = re.search(r"'([^']+)'", str(exc))
+        what = f"“{named.group(1)}”" if named else "此操作"
+        raise BudgetError(Pos(shown, line),
+                          f"表达式只能读取数据：{what}会修改数据或不安全，不能在表达式中使用") from None
+    except ExpressionLimit as exc:
+        raise BudgetError(Pos(shown, _template_line(exc, shown)), f"表达式超出限制：{exc}") from None
+    except _Timeout as exc:
+        raise BudgetError(Pos(shown, _template_line(exc, shown)),
+                          f"表达式计算超过 {RENDER_SECONDS} 秒，已中止：请简化循环或计算") from None
+    except (RecursionError, MemoryError) as exc:
+        line = _template_line(exc, shown) or _first_block_line(text)
+        raise BudgetError(Pos(shown, line), "表达式过于复杂（递归过深或占用内存过多），无法计算：请简化它") from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
         line = _template_line(exc, shown)
         raise BudgetError(Pos(shown, line), f"expression failed: {exc}") from None
+
+
+_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _first_block_line(text: str) -> int:
+    match = re.search(r"\{[{%]", text)
+    return text[: match.start()].count("\n") + 1 if match else 0
+
+
+def _check_blocks(text: str, shown: str) -> None:
+    """Every expression block is of reasonable length and nesting (a deeper one would
+    exhaust the parser's recursion; a longer one is not a sentence's figure)."""
+    start = 0
+    while True:
+        opening = re.search(r"\{[{%]", text[start:])
+        if not opening:
+            return
+        begin = start + opening.start()
+        closer = "}}" if text[begin + 1] == "{" else "%}"
+        end = text.find(closer, begin + 2)
+        end = len(text) if end < 0 else end + 2
+        block = text[begin:end]
+        inner = block[2:-2] if len(block) >= 4 else block
+        line = text[:begin].count("\n") + 1
+        if len(block) > MAX_EXPRESSION:
+            raise BudgetError(Pos(shown, line), f"表达式过长（{len(block)}个字符，最多 {MAX_EXPRESSION} 个）："
+                                                "请把长文字写在表达式之外")
+        depth = deepest = 0
+        quote = None
+        for char in inner:
+            if quote:
+                if char == quote:
+                    quote = None
+            elif char in "'\"":
+                quote = char
+            elif char in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in _CLOSE:
+                depth -= 1
+        if deepest > MAX_NESTING:
+            raise BudgetError(Pos(shown, line), f"表达式的括号嵌套过深（{deepest}层，最多 {MAX_NESTING} 层）：请简化它")
+        start = end
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _time_limit:
+    """Stop a render that runs longer than ``seconds`` (SIGALRM: only in the main thread, and
+    only when no other timer is set; elsewhere the operator bounds still apply)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.armed = False
+
+    def __enter__(self):
+        if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)):
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    @staticmethod
+    def _expired(signum, frame):
+        raise _Timeout()
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
 
 
 def markdown(text: str, allow_html: bool, anchor_prefix: str) -> Rendered:

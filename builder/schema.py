@@ -185,7 +185,17 @@ def read(value, cls, pos: Pos, what: str):
     obj = cls(**kwargs)
     object.__setattr__(obj, "pos", value.pos)
     object.__setattr__(obj, "where", where)
+    validate = getattr(cls, "validate", None)
+    if validate is not None:  # checks of the values themselves (raise BudgetError at their line)
+        validate(obj)
     return obj
+
+
+def require_text(obj, name: str, what: str) -> None:
+    """A text field that must say something: not empty, not only spaces."""
+    value = getattr(obj, name)
+    if value is not None and not str(value).strip():
+        raise BudgetError(pos_of(obj, name), f"{what}（{name}）不能为空：请填写")
 
 
 def pos_of(obj, field: str | None = None) -> Pos | None:

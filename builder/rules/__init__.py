@@ -4,7 +4,9 @@ A rule is a function ``rule(subject) -> iterable of Finding`` where ``subject`` 
 :class:`builder.check.Subject` (source, codes, format, derived). Add a module here
 and to ``MODULES`` to add rules; modules in ``FIRST`` run before the tables are derived.
 """
-from . import arithmetic, codes, completeness, crosstable, formats, narrative, performance, publishing
+from . import (arithmetic, codes, completeness, crosstable, formats, inputs, narrative, performance,
+               publishing)
 
-FIRST = [codes]
-MODULES = [codes, formats, arithmetic, crosstable, completeness, narrative, performance, publishing]
+FIRST = [codes, inputs]
+MODULES = [codes, inputs, formats, arithmetic, crosstable, completeness, narrative, performance,
+           publishing]

@@ -9,7 +9,12 @@ from markdown_it import MarkdownIt
 from ..errors import Pos
 from ..findings import Finding
 
-PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX|xx)(?![A-Za-z])|ＸＸ|××|待填写|待补充|＊＊|□□|TODO")
+PLACEHOLDER = re.compile(
+    r"(?<![A-Za-z])(?:X{2,}|x{2,})(?![A-Za-z])"          # XX, XXX万元, xx
+    r"|(?<![A-Za-z0-9])[xX]{1,3}(?:[,，][xX]{3})+(?![A-Za-z])"  # x,xxx / X,XXX.XX as a figure
+    r"|ＸＸ|××|＊＊|□□|(?<!…)……(?!…)"        # 全角 placeholders; the ellipsis of a gap (not a 目录 leader)
+    r"|待填写|待补充|请填写|TODO|(?<![A-Za-z])TBD(?![A-Za-z])"
+)
 
 
 def tables_present(subject):
