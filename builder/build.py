@@ -140,7 +140,7 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     theme = theme_dir(root)
     if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one
         theme = Path(__file__).resolve().parent.parent / "theme"
-    job = pdf_stage.PrintJob(html, theme, date, attachments)
+    job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()])  # the site's own files
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
     result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),
                                 lambda: progress(f"{ed.year}: PDF rendering …"))

@@ -57,9 +57,10 @@ class Downloads:
 
 
 def workbook_name(department: str, year: int) -> str:
-    """``阳泉市退役军人事务局-2025-部门预算表.xlsx`` (characters unsafe in file names replaced)."""
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", department)
-    return f"{safe}-{year}-部门预算表.xlsx"
+    """``阳泉市退役军人事务局-2025-部门预算表.xlsx`` (a safe, short file name: builder/names.py)."""
+    from .names import file_stem
+
+    return f"{file_stem(department)}-{year}-部门预算表.xlsx"
 
 
 def links(department: str, year: int) -> Downloads:

@@ -17,7 +17,7 @@ from .yamlload import YMap
 ZERO = Decimal(0)
 
 #: Funding sources (资金来源) are data: builder/standards/sources.yaml and the format's own.
-from .sources import BUNDLED_SOURCES, FISCAL  # noqa: E402  (re-exported for older imports)
+from .sources import BUNDLED_SOURCES  # noqa: E402
 
 SOURCES = BUNDLED_SOURCES.labels
 
@@ -331,11 +331,6 @@ class Review:
     table: str | None = None  # the table id it concerns, when the rule is about one
 
 
-#: The longest department name (UTF-8 bytes) whose file names fit in 255 bytes:
-#: "<部门>-<year>-部门预算公开.pdf" adds 28 bytes, the workbook's "-<year>-部门预算表.xlsx" 26.
-MAX_DEPARTMENT_BYTES = 255 - 28
-
-
 @dataclass(frozen=True)
 class Edition:
     """edition.yaml: who, which year, what state."""
@@ -356,16 +351,8 @@ class Edition:
     withdrawals: list[Withdrawal] = field(default_factory=list)  # 撤回说明 (budgetsite unpublish)
 
     def validate(self):
-        from .schema import pos_of, require_text
+        from .schema import require_text
         require_text(self, "department", "部门名称")
-        # The PDF and workbook are named <部门>-<year>-部门预算公开.pdf: a file name may have at
-        # most 255 bytes, so a longer name could not be written (OSError at build time).
-        if len(self.department.encode("utf-8")) > MAX_DEPARTMENT_BYTES:
-            raise BudgetError(pos_of(self, "department"),
-                              f"部门名称过长（{len(self.department)}个字）：它用于 PDF 和表格文件的文件名，"
-                              f"文件名最长 255 字节，部门名称最多约 {MAX_DEPARTMENT_BYTES // 3} 个汉字；"
-                              "请使用规范简称")
-
 
 @dataclass(frozen=True)
 class GlossaryEntry:

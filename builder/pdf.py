@@ -39,9 +39,10 @@ FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local
 
 
 def pdf_name(department: str, year: int) -> str:
-    """``阳泉市退役军人事务局-2025-部门预算公开.pdf`` (characters unsafe in file names replaced)."""
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", department)
-    return f"{safe}-{year}-部门预算公开.pdf"
+    """``阳泉市退役军人事务局-2025-部门预算公开.pdf`` (a safe, short file name: builder/names.py)."""
+    from .names import file_stem
+
+    return f"{file_stem(department)}-{year}-部门预算公开.pdf"
 
 
 def document_date(date: datetime.date | None, year: int) -> datetime.datetime:

@@ -12,7 +12,7 @@ from .amounts import Figure, round_cents
 from .derive import Derived, glossary
 from .layouts import cn_number
 from .load import SourceEdition, SourceSite, theme_dir
-from .narrative import Rendered, render_narrative
+from .narrative import render_narrative
 from .performance import view as performance_view
 from .tabledata import column_kinds
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from .layouts import Table
 
@@ -73,8 +72,9 @@ def table_csv(table: Table) -> bytes:
 def csv_name(table: Table) -> str:
     """A file name for the table's CSV: its number and title (``<number>-<title>.csv``)."""
     stem = f"{table.number.rstrip('.')}-{table.title}" if table.number else table.title
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", stem)
-    return f"{name}.csv"
+    from .names import file_stem
+
+    return f"{file_stem(stem)}.csv"
 
 
 def column_kinds(table: Table) -> list[str]:
