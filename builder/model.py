@@ -302,24 +302,20 @@ class Prior:
 class Revision:
     """更正说明: a correction of a published edition."""
 
+    REASON = "更正说明的原因"
     date: datetime.date
     reason: str
 
     def validate(self):
         from .schema import require_text
-        require_text(self, "reason", "更正说明的原因")
+        require_text(self, "reason", self.REASON)
 
 
 @dataclass(frozen=True)
-class Withdrawal:
+class Withdrawal(Revision):
     """撤回说明: a published edition taken back to draft (``budgetsite unpublish``)."""
 
-    date: datetime.date
-    reason: str
-
-    def validate(self):
-        from .schema import require_text
-        require_text(self, "reason", "撤回说明的原因")
+    REASON = "撤回说明的原因"
 
 
 @dataclass(frozen=True)

@@ -102,42 +102,12 @@ def test_pdf_attaches_the_same_csv_bytes(hostile_site):
 
 # -- the import: hostile workbooks and budget.yaml files ---------------------------------------
 
-import shutil  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-import make_workbook  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from builder.cli import main  # noqa: E402
 from builder.importer import import_workbook  # noqa: E402
-from conftest import ROOT, copy_site  # noqa: E402
-
-REFERENCE_XLSX = "2025/data/阳泉市退役军人事务局-2025-部门预算表.xlsx"
-
-
-@pytest.fixture(scope="module")
-def workbook(tmp_path_factory) -> Path:
-    return make_workbook.make(tmp_path_factory.mktemp("wb") / "示例县-2025-预算批复表.xlsx")
-
-
-def empty_site(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    (site / "content").mkdir(parents=True)
-    shutil.copy2(ROOT / "site.yaml", site / "site.yaml")
-    return site
-
-
-def mutate(src: Path, dest: Path, change) -> Path:
-    wb = load_workbook(src)
-    change(wb)
-    wb.save(dest)
-    return dest
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+from conftest import copy_site  # noqa: E402
+from test_import import REFERENCE_XLSX, empty_site, mutate, run, workbook  # noqa: E402,F401  (one copy of the import helpers)
 
 
 def test_one_stray_cell_at_xfd1048576_imports_quickly(workbook, tmp_path):
