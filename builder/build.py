@@ -14,7 +14,7 @@ from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
 from .render import edition_document, environment, render_archive, render_edition, render_print
-from .formats import load_format
+from .formats import edition_format
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
 
@@ -65,13 +65,6 @@ def _edition_setup(source, root: Path, edition):
     return codes, edition_format(source.site, edition.edition, root)
 
 
-def edition_format(site, ed, root: Path):
-    """The edition's format: edition.yaml's ``format`` (or older ``tableset``), else site.yaml's."""
-    for obj, key in ((ed, "format"), (ed, "tableset"), (site, "format"), (site, "tableset")):
-        name = getattr(obj, key)
-        if name:
-            return load_format(name, root, obj.where.get(key))
-    return load_format("shanxi-13", root, None)
 
 
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:

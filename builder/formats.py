@@ -175,6 +175,7 @@ class Format:
     sections: list[SectionSpec] = field(default_factory=list)
     required_tables: list[RequiredTable] = field(default_factory=list)  # tables every edition prints
     checks: list[str] = field(default_factory=list)           # the cross-table rules that apply
+    performance: dict[str, object] = field(default_factory=dict)  # 绩效表 layouts: name -> layout id or layout
 
     def table(self, table_id: str) -> TableSpec | None:
         return next((t for t in self.tables if t.id == table_id), None)
@@ -214,14 +215,24 @@ def _folder_raw(folder: Path, shown: str) -> YMap:
         if not isinstance(extra, YList):
             raise BudgetError(Pos(f"{shown}/tables.yaml", 1), "tables.yaml lists the tables (- title: …)")
         data = _memo(("folder", data, extra), lambda: _with_tables(data, extra))
+    layouts = folder / "performance.yaml"
+    if layouts.is_file():  # the format's 绩效表 layouts, beside its tables
+        extra = load_yaml(layouts, f"{shown}/performance.yaml")
+        if not isinstance(extra, YMap):
+            raise BudgetError(Pos(f"{shown}/performance.yaml", 1), "performance.yaml 是样式名到样式的映射")
+        data = _memo(("layouts", data, extra), lambda: _with_key(data, "performance", extra))
     return data
 
 
 def _with_tables(data: YMap, tables: YList) -> YMap:
+    return _with_key(data, "tables", tables)
+
+
+def _with_key(data: YMap, key: str, value) -> YMap:
     merged = YMap(data)
     merged.pos, merged.key_pos = data.pos, dict(data.key_pos)
-    merged["tables"] = tables
-    merged.key_pos["tables"] = tables.pos
+    merged[key] = value
+    merged.key_pos[key] = value.pos
     return merged
 
 
@@ -272,6 +283,11 @@ def _merge(base: YMap, own: YMap) -> YMap:
             continue
         if key == "tables":
             continue
+        if key == "performance" and isinstance(value, YMap) and isinstance(base.get(key), YMap):
+            layouts = YMap(base[key])  # layouts merge by name
+            layouts.pos, layouts.key_pos = value.pos, {**base[key].key_pos, **value.key_pos}
+            layouts.update(value)
+            value = layouts
         merged[key] = value
         merged.key_pos[key] = own.key_pos[key]
     tables = YList(base.get("tables") or [])
@@ -377,6 +393,15 @@ def _validate(fmt: Format, shown: str) -> None:
 def header_width(spec: TableSpec) -> int:
     """Number of columns the header spans (first header row, with colspans)."""
     return sum(c.colspan for c in spec.header[0]) if spec.header else 0
+
+
+def edition_format(site, ed, root: Path) -> Format:
+    """The edition's format: edition.yaml's ``format`` (or older ``tableset``), else site.yaml's."""
+    for obj, key in ((ed, "format"), (ed, "tableset"), (site, "format"), (site, "tableset")):
+        name = getattr(obj, key)
+        if name:
+            return load_format(name, root, obj.where.get(key))
+    return load_format("shanxi-13", root, None)
 
 
 UNIT_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BudgetError, Pos
+from .formats import edition_format
 from .model import Budget, Edition, Glossary, GlossaryEntry, Site
 from .performance import load_performance
 from .schema import read
@@ -76,7 +77,7 @@ def _text(root: Path, rel: str, required: bool = True) -> Text:
         raise BudgetError(Pos(rel), f"not UTF-8 text ({exc.reason})") from None
 
 
-def load_edition(root: Path, folder: str) -> SourceEdition:
+def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdition:
     edition = _yaml(root, f"{folder}/edition.yaml", Edition, "edition.yaml")
     if str(edition.year) != Path(folder).name:
         raise BudgetError(
@@ -90,7 +91,7 @@ def load_edition(root: Path, folder: str) -> SourceEdition:
         overview=_text(root, f"{folder}/overview.md"),
         explanation=_text(root, f"{folder}/explanation.md"),
         glossary=_yaml(root, f"{folder}/glossary.yaml", Glossary, "glossary.yaml", required=False),
-        performance=load_performance(root, folder),
+        performance=load_performance(root, folder, edition_format(site, edition, root) if site else None),
         texts={p.name: _text(root, f"{folder}/{p.name}") for p in sorted((root / folder).glob("*.md"))
                if p.name not in ("overview.md", "explanation.md")},
     )
@@ -120,7 +121,7 @@ def load_site(root: Path) -> SourceSite:
     folders = sorted(p.name for p in content.iterdir() if p.is_dir() and p.name.isdigit())
     if not folders:
         raise BudgetError(Pos("content"), "no edition found: create content/<year>/edition.yaml")
-    editions = [load_edition(root, f"content/{name}") for name in folders]
+    editions = [load_edition(root, f"content/{name}", site) for name in folders]
     glossary_path = theme_dir(root) / "glossary.yaml"
     shown = "theme/glossary.yaml"
     standard = read(load_yaml(glossary_path, shown), Glossary, Pos(shown, 1), "glossary").entries

@@ -1,14 +1,9 @@
-"""绩效目标表: the performance-target tables of an edition, as typed content.
+"""绩效目标表 and 自评表: the performance tables of an edition, read against their layouts.
 
 One YAML file per table under ``content/<year>/performance/`` (read in file-name order).
-The annotations below are the schema (see :mod:`builder.schema`); ``type`` picks the table:
-
-* ``project`` (default) — 项目支出绩效目标表: header facts, 项目资金 by source (元) for
-  实施期 and 年度, the text rows, 总体目标, and the indicator tree 一级 → 二级 → 三级 with a
-  指标值 for 实施期 and for 年度;
-* ``department`` — 部门整体支出绩效目标表;
-* ``special_summary`` — 专项资金绩效目标汇总表;
-* ``special_direction`` — 专项资金支出方向绩效目标表 (with 支出明细及测算).
+``layout:`` (older files: ``type:``) names the table's layout (:mod:`builder.perflayouts`),
+which declares every key the file may have: its facts, fund block, goals, lists and the
+indicator tree with its columns. A key the layout does not declare is an error at its line.
 
 A 指标值 keeps its text as written and is also parsed (:func:`parse_value`) into operator,
 number and unit when it is quantitative ("≥75人", "400元/人", "100%"); qualitative values
@@ -17,8 +12,9 @@ number and unit when it is quantitative ("≥75人", "400元/人", "100%"); qual
 """
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +23,8 @@ from typing import Literal
 from .errors import BudgetError, Pos
 from .model import ZERO
 from .schema import convert, read
-from .yamlload import YMap, load_yaml
+from .perflayouts import FundsBlock, IndicatorsBlock, ListBlock, PerfLayout, find_layout
+from .yamlload import YList, YMap, load_yaml
 
 # --------------------------------------------------------------------------- 指标值
 
@@ -154,55 +151,6 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Indicator:
-    """A 三级指标 and its 指标值: ``value`` for both 实施期 and 年度, or ``period`` / ``year``."""
-
-    DESCRIPTION = "an indicator {name, value} or {name, period, year}"
-    name: Cell
-    value: Cell | None = None       # the same 指标值 for 实施期 and 年度 (or the only one)
-    period: Cell | None = None      # 实施期 指标值
-    year: Cell | None = None        # 年度 指标值
-    year_name: Cell | None = None   # the 年度 side's 三级 name, when printed differently
-    standard: str | None = None     # 绩效标准 (专项资金支出方向表)
-
-    @property
-    def period_value(self) -> Cell | None:
-        return self.value if self.value is not None else self.period
-
-    @property
-    def year_value(self) -> Cell | None:
-        return self.value if self.value is not None else self.year
-
-    @property
-    def year_label(self) -> Cell | None:
-        """The 三级 name shown on the 年度 side (none when that side is blank)."""
-        if self.year_name is not None:
-            return self.year_name
-        return self.name if self.year_value is not None else None
-
-    def values(self):
-        """(field, Cell) of each 指标值 given."""
-        for key in ("value", "period", "year"):
-            cell = getattr(self, key)
-            if cell is not None:
-                yield key, cell
-
-
-#: 一级 → 二级 → [三级]; mapping order is print order.
-Indicators = dict[str, dict[str, list[Indicator]]]
-
-
-@dataclass(frozen=True)
-class Footer:
-    """负责人 / 经办人 (填表人) / 联系电话 / 填报日期, as printed."""
-
-    head: str | None = None
-    handler: str | None = None
-    phone: str | None = None
-    date: str | None = None
-
-
-@dataclass(frozen=True)
 class Gap:
     """Something the source does not give (cut off, blank, redacted): where, and what."""
 
@@ -221,45 +169,6 @@ class Review:
 
 
 @dataclass(frozen=True)
-class Goals:
-    period: Cell = field(default_factory=Cell)  # 实施期目标
-    year: Cell = field(default_factory=Cell)    # 年度目标
-
-
-# --------------------------------------------------------------------------- project table
-
-#: 项目资金 sources, in print order.
-FUND_SOURCES = {
-    "central": "其中：中央财政资金",
-    "provincial": "省级财政资金",
-    "local": "市县（区）财政资金",
-    "own": "单位自筹",
-    "other": "其他资金",
-}
-
-
-@dataclass(frozen=True)
-class Funds:
-    """Amounts by source in 元; a source left out prints blank. The total is their sum."""
-
-    central: Decimal | None = None
-    provincial: Decimal | None = None
-    local: Decimal | None = None
-    own: Decimal | None = None
-    other: Decimal | None = None
-
-    @property
-    def total(self) -> Decimal:
-        return sum((getattr(self, s) or ZERO for s in FUND_SOURCES), ZERO)
-
-
-@dataclass(frozen=True)
-class ProjectFunds:
-    period: Funds = field(default_factory=Funds)  # 实施期资金
-    year: Funds = field(default_factory=Funds)    # 年度资金
-
-
-@dataclass(frozen=True)
 class BudgetItem:
     """The project's line(s) in the 项目支出 table (the format's 项目支出 table): 单位 and 项目名称 as printed there.
 
@@ -274,148 +183,105 @@ class BudgetItem:
 
 
 @dataclass(frozen=True)
-class ProjectTable:
-    """项目支出绩效目标表."""
+class Common:
+    """The keys every 绩效表 file may have, whatever its layout."""
 
-    type: Literal["project"] = "project"
-    title: str = "项目支出绩效目标表"
-    name: Cell = field(default_factory=Cell)        # 项目名称
-    department: str = ""                             # 主管部门及代码
-    unit: str = ""                                   # 实施单位
-    attribute: Cell = field(default_factory=Cell)   # 项目属性
-    period: Cell = field(default_factory=Cell)      # 项目期
-    kind: Literal["运转类", "特定目标类"] | None = None
+    layout: str | None = None
+    type: str | None = None            # older name of layout
+    title: str | None = None
+    source: str | None = None          # where the content was taken from
+    redacted: bool = False             # the source shows no content
+    gaps: list[Gap] = field(default_factory=list)
+    reviewed: list[Review] = field(default_factory=list)
+    footer: dict[str, str] = field(default_factory=dict)
+    amount_unit: Literal["元", "万元"] | None = None
     budget_item: BudgetItem | None = None
-    funds: ProjectFunds = field(default_factory=ProjectFunds)
-    overview: Cell = field(default_factory=Cell)    # 项目概况
-    basis: Cell = field(default_factory=Cell)       # 立项依据
-    necessity: Cell = field(default_factory=Cell)   # 项目设立必要性
-    measures: Cell = field(default_factory=Cell)    # 保证项目实施的制度、措施
-    plan: Cell = field(default_factory=Cell)        # 项目实施计划
-    goals: Goals = field(default_factory=Goals)     # 总体目标
-    indicators: Indicators = field(default_factory=dict)
-    footer: Footer = field(default_factory=Footer)
-    redacted: bool = False                           # the source shows no content
-    gaps: list[Gap] = field(default_factory=list)
-    reviewed: list[Review] = field(default_factory=list)
-    source: str | None = None                        # where the content was taken from
-
-    amount_unit = "元"
+    kind: Literal["运转类", "特定目标类"] | None = None
 
 
-TEXT_ROWS = (("overview", "项目概况"), ("basis", "立项依据"), ("necessity", "项目设立必要性"),
-             ("measures", "保证项目实施的制度、措施"), ("plan", "项目实施计划"))
+COMMON = [f.name for f in fields(Common)]
 
 
-# --------------------------------------------------------------------------- department-wide
+class Indicator:
+    """One 三级指标: its values by column key (Cell, or Decimal for 分值 / 得分), where each was
+    written, and the groups it sits in (e.g. 产出指标 → 数量指标)."""
 
-@dataclass(frozen=True)
-class DepartmentFunds:
-    """年度预算申请: by 收入性质 (their sum is the 资金总额) and by 支出性质."""
-
-    general: Decimal | None = None   # 一般公共预算拨款
-    fund: Decimal | None = None      # 政府性基金拨款
-    other: Decimal | None = None     # 其他资金
-    basic: Decimal | None = None     # 基本支出
-    project: Decimal | None = None   # 项目支出
+    def __init__(self, values: dict, where: dict, pos: Pos, groups: tuple):
+        self.values, self.where, self.pos, self.groups = values, where, pos, groups
 
     @property
-    def total(self) -> Decimal:
-        return sum((x or ZERO for x in (self.general, self.fund, self.other)), ZERO)
+    def name(self) -> Cell:
+        return self.values.get("name") or Cell()
+
+    def get(self, key: str):
+        return self.values.get(key)
+
+
+class PerfTable:
+    """A 绩效表: its layout and the values the layout declares, each with its position."""
+
+    def __init__(self, layout: PerfLayout, common: Common, data: dict, where: dict, pos: Pos):
+        self.layout, self.common, self.data, self.where, self.pos = layout, common, data, where, pos
+        self.title = common.title or layout.title
+        self.redacted, self.gaps, self.reviewed = common.redacted, common.gaps, common.reviewed
+        self.source, self.budget_item, self.kind = common.source, common.budget_item, common.kind
+        self.footer = common.footer
+        self.unit = common.amount_unit or layout.unit
+        self.file = self.anchor = ""
 
     @property
-    def by_expense(self) -> Decimal:
-        return (self.basic or ZERO) + (self.project or ZERO)
+    def role(self) -> str:
+        return self.layout.role
+
+    def get(self, path: str):
+        """A value by path (``name``, ``goals.period``), or None."""
+        value = self.data
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return None
+            value = value[part]
+        return value
+
+    def text(self, path: str) -> str:
+        value = self.get(path)
+        if value is None:
+            return ""
+        return value.text if isinstance(value, Cell) else str(value)
+
+    def pos_of(self, path: str) -> Pos:
+        return (self.where.get(path) or self.where.get(path.split(".")[0])
+                or self.common.where.get(path) or self.pos)
+
+    @property
+    def name(self) -> str:
+        """How messages name the table: its 名称 fact, else its title."""
+        for key in ("name", "department"):
+            if self.text(key):
+                return self.text(key)
+        return self.title
+
+    @property
+    def truncated(self) -> bool:
+        """Whether any value of the table is marked cut off in the source."""
+        return has_truncated(self.data)
+
+    @property
+    def indicators(self) -> dict:
+        block = self.layout.indicators
+        return self.data.get(block.key) or {} if block is not None else {}
+
+    def items(self):
+        """(Indicator, pos) of every 三级, in print order."""
+        yield from _leaves(self.indicators)
 
 
-@dataclass(frozen=True)
-class WorkItem:
-    """年度重点工作计划: 事项, 责任单位/科室, 工作目标."""
-
-    item: str = ""
-    owner: str = ""
-    target: Cell = field(default_factory=Cell)
-
-
-@dataclass(frozen=True)
-class DepartmentTable:
-    """部门整体支出绩效目标表."""
-
-    type: Literal["department"]
-    department: str                                   # 部门名称
-    title: str = "部门整体支出绩效目标表"
-    amount_unit: Literal["万元", "元"] = "万元"
-    funds: DepartmentFunds = field(default_factory=DepartmentFunds)
-    duties: Cell = field(default_factory=Cell)        # 部门职责概述
-    work_plan: list[WorkItem] = field(default_factory=list)
-    indicators: Indicators = field(default_factory=dict)
-    footer: Footer = field(default_factory=Footer)
-    gaps: list[Gap] = field(default_factory=list)
-    reviewed: list[Review] = field(default_factory=list)
-    source: str | None = None
-
-
-# --------------------------------------------------------------------------- 专项资金
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """A 专项 in the 汇总表; its amount is its 支出方向 table's unless given."""
-
-    number: str
-    name: str
-    period_goal: Cell = field(default_factory=Cell)
-    year_goal: Cell = field(default_factory=Cell)
-    amount: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class SpecialSummary:
-    """专项资金绩效目标汇总表."""
-
-    type: Literal["special_summary"]
-    title: str = "专项资金绩效目标汇总表"
-    amount_unit: Literal["万元", "元"] = "万元"
-    total_goals: Goals = field(default_factory=Goals)   # the 合计 row's goals
-    rows: list[SummaryRow] = field(default_factory=list)
-    footer: Footer = field(default_factory=Footer)
-    gaps: list[Gap] = field(default_factory=list)
-    reviewed: list[Review] = field(default_factory=list)
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class Detail:
-    """支出明细及测算: 支出内容简介, 支出明细, 金额, 支出测算依据及过程说明."""
-
-    summary: Cell = field(default_factory=Cell)
-    detail: Cell = field(default_factory=Cell)
-    amount: Decimal | None = None
-    basis: Cell = field(default_factory=Cell)
-
-
-@dataclass(frozen=True)
-class SpecialDirection:
-    """专项资金支出方向绩效目标表 (one 支出方向 / 子项 of a 专项)."""
-
-    type: Literal["special_direction"]
-    name: str                                          # 支出方向（子项）
-    special: str                                       # 所属专项 名称
-    amount: Decimal                                    # 项目金额
-    title: str = "专项资金支出方向绩效目标表"
-    amount_unit: Literal["万元", "元"] = "万元"
-    period: Cell = field(default_factory=Cell)         # 项目实施期
-    goals: Goals = field(default_factory=Goals)        # 实施期 / 年度绩效目标
-    indicators: Indicators = field(default_factory=dict)
-    details: list[Detail] = field(default_factory=list)
-    footer: Footer = field(default_factory=Footer)
-    gaps: list[Gap] = field(default_factory=list)
-    reviewed: list[Review] = field(default_factory=list)
-    source: str | None = None
-
-
-TYPES = {"project": ProjectTable, "department": DepartmentTable,
-         "special_summary": SpecialSummary, "special_direction": SpecialDirection}
-Table = ProjectTable | DepartmentTable | SpecialSummary | SpecialDirection
+def _leaves(tree):
+    if isinstance(tree, list):
+        for item in tree:
+            yield item, item.pos
+    elif isinstance(tree, dict):
+        for value in tree.values():
+            yield from _leaves(value)
 
 
 # --------------------------------------------------------------------------- loading
@@ -425,7 +291,7 @@ def _anchor(stem: str, index: int) -> str:
     return f"perf-{slug}" if slug and slug == stem else f"perf-{index}"
 
 
-def load_performance(root: Path, folder: str) -> list:
+def load_performance(root: Path, folder: str, fmt=None) -> list:
     """Every table of ``<folder>/performance/*.yaml``, in file-name order; [] without the folder."""
     base = Path(root) / folder / "performance"
     if not base.is_dir():
@@ -435,71 +301,273 @@ def load_performance(root: Path, folder: str) -> list:
         shown = f"{folder}/performance/{path.name}"
         data = load_yaml(path, shown)
         if not isinstance(data, YMap):
-            raise BudgetError(Pos(shown, 1), "a 绩效目标表 file should be a mapping (key: value)")
-        kind = data.get("type", "project")
-        if kind not in TYPES:
-            raise BudgetError(data.key_pos.get("type", data.pos),
-                              f"type: '{kind}' should be one of {', '.join(TYPES)}")
-        table = read(data, TYPES[kind], Pos(shown, 1), path.name)
-        _validate(table)
-        object.__setattr__(table, "file", shown)
-        object.__setattr__(table, "anchor", _anchor(path.stem, index))
+            raise BudgetError(Pos(shown, 1), "绩效目标表文件应是一个映射（键: 值）")
+        table = read_table(data, Path(root), fmt, shown)
+        table.file, table.anchor = shown, _anchor(path.stem, index)
         tables.append(table)
     return tables
 
 
-def _validate(table) -> None:
-    """Shape rules the schema cannot say (each a one-line error)."""
-    for _l1, _l2, item, pos in walk(getattr(table, "indicators", {})):
-        if item.value is not None and (item.period is not None or item.year is not None):
-            raise BudgetError(pos, "an indicator has either value (both columns) or period/year, not both")
-    if isinstance(table, ProjectTable) and not table.redacted and not table.name.text:
-        raise BudgetError(table.pos, "missing 项目名称: give name (or redacted: true when the source hides it)")
+def _unknown(key, allowed, pos: Pos, what: str) -> BudgetError:
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return BudgetError(pos, f"unknown key '{key}' in {what}{hint}; allowed keys: {', '.join(map(str, allowed))}"
+                            "（绩效表样式没有声明这一项：请检查拼写，或在样式中增加它）")
 
 
-def walk(indicators):
-    """(一级, 二级, Indicator, pos) for every 三级, in print order."""
-    for l1, groups in indicators.items():
-        for l2, items in (groups or {}).items():
-            for item, pos in zip(items, items.item_pos):
-                yield l1, l2, item, pos
+def read_table(data: YMap, root: Path, fmt, shown: str) -> PerfTable:
+    """A 绩效表 file read against its layout: every key must be one the layout declares."""
+    name = data.get("layout") or data.get("type") or "project"
+    key = "layout" if "layout" in data else "type"
+    layout = find_layout(str(name), root, fmt, data.key_pos.get(key, data.pos))
+    shape = _shape(layout)
+    common_raw, own = YMap(), {}
+    common_raw.pos, common_raw.key_pos = data.pos, {}
+    for k, v in data.items():
+        if k in COMMON:
+            common_raw[k] = v
+            common_raw.key_pos[k] = data.key_pos[k]
+        elif k in shape:
+            own[k] = v
+        else:
+            raise _unknown(k, [k for k in COMMON if k != "type"] + list(shape), data.key_pos[k], Path(shown).name)
+    common = read(common_raw, Common, Pos(shown, 1), Path(shown).name)
+    if common.amount_unit and common.amount_unit not in layout.units:
+        raise BudgetError(common.where["amount_unit"], f"amount_unit: {common.amount_unit} 不可用：样式 {layout.id} "
+                                                      f"的金额单位只能是 {'、'.join(layout.units)}")
+    declared = [f.key for f in layout.footer]
+    for k in common.footer:
+        if k not in declared:
+            raise _unknown(k, declared, common.footer.key_pos.get(k, common.pos), "footer")
+    values, where = {}, {}
+    for k, v in own.items():
+        kpos = data.key_pos[k]
+        where[k] = kpos
+        values[k] = shape[k](v, kpos, k, where)
+    table = PerfTable(layout, common, values, where, data.pos)
+    if not table.redacted:
+        for spec in layout.fact_specs():
+            if spec.required and not table.text(spec.key):
+                raise BudgetError(data.pos, f"缺少 {spec.label}（{spec.key}）：请填写"
+                                            "（原文遮蔽时写 redacted: true）")
+    return table
 
 
-# --------------------------------------------------------------------------- layout for render
+def _shape(layout: PerfLayout) -> dict:
+    """top-level key -> reader(value, pos, key, where) of that key, from the layout."""
+    shape: dict = {}
+    nested: dict[str, dict] = {}
+    for spec in layout.fact_specs():
+        if spec.kind == "sum":
+            continue
+        head, _, rest = spec.key.partition(".")
+        reader = _money if spec.kind == "money" else _cell
+        if rest:
+            nested.setdefault(head, {})[rest] = reader
+        else:
+            shape[head] = reader
+    for lst in layout.blocks_of("list"):
+        for path in (lst.total.facts.values() if lst.total else ()):
+            head, _, rest = path.partition(".")
+            if rest:
+                nested.setdefault(head, {})[rest] = _cell
+            else:
+                shape[head] = _cell
+    for goals in layout.blocks_of("goals"):
+        nested.setdefault(goals.key, {}).update({s.key: _cell for s in goals.sides})
+    for head, subs in nested.items():
+        shape[head] = _mapping_reader(subs)
+    for funds in layout.blocks_of("funds"):
+        shape["funds"] = _funds_reader(funds)
+    for lst in layout.blocks_of("list"):
+        shape[lst.key] = _list_reader(lst)
+    ind = layout.indicators
+    if ind is not None:
+        shape[ind.key] = _indicators_reader(ind)
+    return shape
 
-def indicator_rows(indicators) -> list[dict]:
-    """The indicator block as rows; 一级 and 二级 cells carry the rowspan of their rows.
 
-    A 二级 with no 三级 (e.g. 生态效益) still gets one row, as the standard prints it.
-    """
-    rows: list[dict] = []
-    for l1, groups in indicators.items():
-        groups = groups or {}
-        first_l1 = len(rows)
-        if not groups:
-            rows.append({"l1": l1, "l2": "", "l2_span": 1, "item": None})
-        for l2, items in groups.items():
-            span = max(1, len(items))
-            for i in range(span):
-                row = {"item": items[i] if items else None}
-                if i == 0:
-                    row["l2"], row["l2_span"] = l2, span
-                rows.append(row)
-        rows[first_l1]["l1"] = l1
-        rows[first_l1]["l1_span"] = len(rows) - first_l1
-    return rows
+def _cell(value, pos, what, where=None):
+    return Cell.from_yaml(value, pos, what)
 
+
+def _money(value, pos, what, where=None):
+    return convert(value, Decimal | None, pos, what)
+
+
+def _mapping_reader(subs: dict):
+    def reader(value, pos, what, where):
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            raise BudgetError(pos, f"{what}: 应是一个映射（{', '.join(subs)}）")
+        out = {}
+        for k, v in value.items():
+            if k not in subs:
+                raise _unknown(k, list(subs), value.key_pos[k], what)
+            out[k] = subs[k](v, value.key_pos[k], f"{what}.{k}")
+            where[f"{what}.{k}"] = value.key_pos[k]
+        return out
+    return reader
+
+
+def _funds_reader(block: FundsBlock):
+    keyed = [c for c in block.columns if c.key is not None]
+    flat_sources = [s.key for c in block.columns if c.key is None for s in (c.sources or block.sources)]
+
+    def amounts(value, pos, what, sources, where):
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            raise BudgetError(pos, f"{what}: 应是一个映射（{', '.join(sources)}：金额）")
+        out = {}
+        for k, v in value.items():
+            if k not in sources:
+                raise _unknown(k, sources, value.key_pos[k], what)
+            out[k] = _money(v, value.key_pos[k], f"{what}.{k}")
+            where[f"{what}.{k}"] = value.key_pos[k]
+        return out
+
+    def reader(value, pos, what, where):
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            raise BudgetError(pos, f"{what}: 应是一个映射")
+        out = {}
+        allowed = [c.key for c in keyed] + flat_sources + ["total"] + (["weight"] if block.score else [])
+        for k, v in value.items():
+            kpos = value.key_pos[k]
+            where[f"funds.{k}"] = kpos
+            column = next((c for c in keyed if c.key == k), None)
+            if column is not None:
+                sources = [s.key for s in (column.sources or block.sources)] + ["total"]
+                out[k] = amounts(v, kpos, f"funds.{k}", sources, where)
+            elif k in allowed:
+                out[k] = _money(v, kpos, f"funds.{k}")
+            else:
+                raise _unknown(k, allowed, kpos, "funds")
+        return out
+    return reader
+
+
+def _list_reader(block: ListBlock):
+    columns = {c.key: c for c in block.columns}
+
+    def reader(value, pos, what, where):
+        if value is None:
+            return []
+        if not isinstance(value, YList):
+            raise BudgetError(pos, f"{what}: 应是一个列表（每项以“- ”开头）")
+        rows = []
+        for item, ipos in zip(value, value.item_pos):
+            if not isinstance(item, YMap):
+                raise BudgetError(ipos, f"{what}: 每一项应是一个映射（{', '.join(columns)}）")
+            row, row_where = {}, {}
+            for k, v in item.items():
+                if k not in columns:
+                    raise _unknown(k, list(columns), item.key_pos[k], what)
+                kind = columns[k].kind
+                row[k] = _money(v, item.key_pos[k], f"{what}.{k}") if kind == "money" else _cell(v, item.key_pos[k], k)
+                row_where[k] = item.key_pos[k]
+            rows.append(ListRow(row, row_where, ipos))
+        return rows
+    return reader
+
+
+class ListRow(dict):
+    def __init__(self, values: dict, where: dict, pos: Pos):
+        super().__init__(values)
+        self.where, self.pos = where, pos
+
+
+def _indicators_reader(block: IndicatorsBlock):
+    columns = [c for c in block.columns if c.key is not None]
+    keys = {c.key: c for c in columns}
+    allowed = list(keys) + [k for k in block.shared if k not in keys]
+    depth = len(block.levels)
+    quantity = next((c for c in columns if c.kind == "quantity"), None)
+    operator = next((c for c in columns if c.kind == "operator"), None)
+    unit = next((c for c in columns if c.kind == "unit"), None)
+
+    def record(item, ipos, groups) -> Indicator:
+        if not isinstance(item, YMap):
+            raise BudgetError(ipos, "每个指标应是一个映射（如 {name: …, value: …}）")
+        values, where = {}, {}
+        for k, v in item.items():
+            kpos = item.key_pos[k]
+            if k not in keys and k not in block.shared:
+                raise _unknown(k, allowed, kpos, "指标")
+            kind = keys[k].kind if k in keys else "target"
+            values[k] = convert(v, Decimal | None, kpos, k) if kind in ("weight", "score") else _cell(v, kpos, k)
+            where[k] = kpos
+        for shared, targets in block.shared.items():
+            if shared in values and any(t in values for t in targets):
+                raise BudgetError(ipos, f"an indicator has either {shared} (all of {', '.join(targets)}) "
+                                        f"or {'/'.join(targets)}, not both（{shared} 与 {'、'.join(targets)} 只能写一种）")
+        if quantity is not None and isinstance(values.get(quantity.key), Cell):
+            _split(values, where, quantity, operator, unit)
+        return Indicator(values, where, ipos, groups)
+
+    def walk(value, pos, level, groups, what):
+        if level == depth:
+            if value is None:
+                out = YList()
+                out.pos, out.item_pos = pos, []
+                return out
+            if not isinstance(value, YList):
+                raise BudgetError(pos, f"{what}: 应是指标的列表（每项以“- ”开头），"
+                                       f"此处的层级是 {' → '.join(l.header for l in block.levels)}")
+            out = YList(record(item, ipos, groups) for item, ipos in zip(value, value.item_pos))
+            out.pos, out.item_pos = value.pos, value.item_pos
+            return out
+        if value is None:
+            out = YMap()
+            out.pos, out.key_pos = pos, {}
+            return out
+        if not isinstance(value, YMap):
+            raise BudgetError(pos, f"{what}: 应是“{block.levels[level].header}”的映射"
+                                   f"（层级：{' → '.join(l.header for l in block.levels)}）")
+        out = YMap()
+        out.pos, out.key_pos = value.pos, {}
+        for k, v in value.items():
+            kpos = value.key_pos[k]
+            out[str(k)] = walk(v, kpos, level + 1, groups + (str(k),), str(k))
+            out.key_pos[str(k)] = kpos
+        return out
+
+    def reader(value, pos, what, where):
+        return walk(value, pos, 0, (), what)
+    return reader
+
+
+def _split(values: dict, where: dict, quantity, operator, unit) -> None:
+    """"≥75人" under the 指标值 column, with 指标性质 and 度量单位 columns not given: split it."""
+    cell = values[quantity.key]
+    v = parse_value(cell.text)
+    if not v.quantitative:
+        return
+    if operator is not None and operator.key not in values:
+        values[operator.key] = Cell(v.op)
+        where[operator.key] = where[quantity.key]
+    if unit is not None and unit.key not in values and v.unit:
+        values[unit.key] = Cell(v.unit)
+        where[unit.key] = where[quantity.key]
+    number = _NUMBER.search(re.sub(r"\s+", "", cell.text))
+    values[quantity.key] = Cell(number.group(0), cell.truncated, cell.note)
+
+
+# --------------------------------------------------------------------------- helpers for rules and render
 
 def has_truncated(obj) -> bool:
     """Whether any cell of a table (at any depth) is marked truncated."""
     if isinstance(obj, Cell):
         return obj.truncated
+    if isinstance(obj, Indicator):
+        return has_truncated(obj.values)
     if isinstance(obj, dict):
         return any(has_truncated(v) for v in obj.values())
     if isinstance(obj, list):
         return any(has_truncated(v) for v in obj)
-    if hasattr(obj, "__dataclass_fields__"):
-        return any(has_truncated(getattr(obj, f)) for f in obj.__dataclass_fields__)
     return False
 
 
@@ -513,7 +581,6 @@ def money(value: Decimal | None, unit: str = "元") -> str:
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value:,.2f}"
-
 
 # --------------------------------------------------------------------------- the 项目支出 table and figures
 
@@ -532,12 +599,13 @@ def to_yuan(amount: Decimal, unit: str) -> Decimal:
 def projects(source) -> list[SimpleNamespace]:
     """The published projects (二级项目: 单位 + name in the 项目支出 table), in table order, with their tables.
 
-    A project's amount is the sum of every 项目支出 line of that name in that 单位 (a project
-    may be printed on several lines, and a table may cover one of them).
+    A project table is one whose layout has ``role: project`` and that names its line with
+    ``budget_item``. A project's amount is the sum of every 项目支出 line of that name in that
+    单位 (a project may be printed on several lines, and a table may cover one of them).
     """
     out: dict = {}
     for table in source.performance:
-        if not isinstance(table, ProjectTable) or table.budget_item is None:
+        if table.role != "project" or table.budget_item is None:
             continue
         key = (table.budget_item.unit, table.budget_item.name)
         if key not in out:
@@ -578,6 +646,9 @@ def summary(source) -> SimpleNamespace:
         count = sum(k.count for k in kinds.values())
         amount = sum((k.amount for k in kinds.values()), ZERO)
     managed = typed.managed
+    roles: dict[str, int] = {}
+    for t in source.performance:
+        roles[t.role] = roles.get(t.role, 0) + 1
     return SimpleNamespace(
         managed=SimpleNamespace(
             count=sum(g.count for g in managed.values()),
@@ -588,52 +659,27 @@ def summary(source) -> SimpleNamespace:
                                   kinds_source=kinds_source),
         units_with_targets=typed.units_with_targets,
         projects=published,
-        tables=len([t for t in source.performance if isinstance(t, ProjectTable)]),
+        tables=roles.get("project", 0),
+        roles=roles,
     )
 
 
 def view(source, figures) -> SimpleNamespace:
-    """What templates/performance.html needs: the tables, the figures and the helpers its
-    macros call (``figures`` are the edition's narrative figures, see derive.figures)."""
-    from .narrative import pct, wan
+    """What templates/performance.html needs: each table with its grid (see :mod:`builder.perfgrid`),
+    the figures of the page's introduction, in the edition's unit converted to 万元."""
+    from .narrative import money as text_money
+    from .narrative import pct
+    from .perfgrid import grid
 
+    edition = source.edition
     tables = list(source.performance)
-    special_amounts: dict[str, Decimal] = {}
-    direction_amounts: dict[str, Decimal] = {}
-    for d in tables:
-        if isinstance(d, SpecialDirection):
-            special_amounts[d.special] = special_amounts.get(d.special, ZERO) + d.amount
-            direction_amounts[d.name] = d.amount
-
-    def summary_amounts(t: SpecialSummary) -> SimpleNamespace:
-        rows = [summary_amount(r, direction_amounts) for r in t.rows]
-        return SimpleNamespace(rows=rows, total=sum((a for a in rows if a is not None), ZERO))
-
-    def details_total(t: SpecialDirection) -> Decimal:
-        return sum((d.amount for d in t.details if d.amount is not None), ZERO)
-
+    summary_ = figures.performance
     return SimpleNamespace(
         tables=tables,
-        year=source.edition.year,
-        summary=figures.performance,
-        project_total=figures.expense.project,
-        wan=wan,
-        pct=pct,
-        special_amounts=special_amounts,
-        summary_amounts=summary_amounts,
-        details_total=details_total,
-        rows=indicator_rows,
-        parse=parse_value,
-        has_truncated=has_truncated,
-        money=money,
-        fund_sources=list(FUND_SOURCES.items()),
-        text_rows=list(TEXT_ROWS),
-        project_footer=[("head", "负责人："), ("handler", "经办人："), ("phone", "联系电话："),
-                        ("date", "填报日期：")],
-        department_footer=[("head", "单位负责人签字："), ("handler", "填表人："), ("phone", "联系电话：")],
+        grids={t.anchor: grid(t, tables, edition.year) for t in tables},
+        year=edition.year,
+        summary=summary_,
+        amount=text_money(summary_.published.amount, "万元", base=edition.unit),
+        share=pct(summary_.published.amount, figures.expense.project),
+        self_evaluations=summary_.roles.get("self-evaluation", 0),
     )
-
-
-def summary_amount(row: SummaryRow, direction_amounts: dict) -> Decimal | None:
-    """A 汇总表 row's amount: as given, else its 支出方向 table's (by name)."""
-    return row.amount if row.amount is not None else direction_amounts.get(row.name)

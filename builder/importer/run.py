@@ -110,7 +110,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
                     into: Path | None = None, force: bool = False) -> ImportResult:
     """Read ``workbook``, write budget.yaml (and edition.yaml when there is none) into
     ``into`` (default <site>/content/<year>), run the checks; see the package docstring."""
-    from ..build import edition_format
+    from ..formats import edition_format
     from ..codes import load_codes
     from ..model import Edition, Site
     from ..schema import read
