@@ -122,6 +122,7 @@ class PartSpec:
     file: str | None = None           # text: the Markdown file of the edition
     page: str | None = None           # the site page (default: from the file or the kind)
     appendix: Literal["performance"] | None = None  # printed after the part's text
+    sections: list[str] = field(default_factory=list)  # text: words its headings must contain (its outline)
 
     @property
     def page_name(self) -> str:

@@ -192,9 +192,14 @@ def totals(table: PerfTable) -> dict:
         return out
     funds = table.layout.funds
     weight, _rate_, score = fund_score(table, funds) if funds is not None else (None, None, None)
+    weight_key = next((c.key for c in block.columns if c.kind == "weight"), None)
     for key in block.total.sum:
         column = next((c for c in block.columns if c.key == key), None)
         values = [item.get(key) for item, _ in table.items()]
+        if column is not None and column.kind == "score" and weight_key and any(
+                item.get(weight_key) is not None and item.get(key) is None for item, _ in table.items()):
+            out[key] = None  # an indicator with a 分值 but no 得分 yet: no total score
+            continue
         if block.total.funds and column is not None:
             values.append(weight if column.kind == "weight" else score if column.kind == "score" else None)
         out[key] = _sum(values)

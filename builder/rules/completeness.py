@@ -49,8 +49,21 @@ def headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def sections_present(subject):
-    """Every section the format requires has a heading containing one of its words."""
+    """Every section the format requires has a heading containing one of its words; a text
+    part's own ``sections`` (e.g. a 自评报告's 偏离原因, 改进措施, 结果应用) likewise."""
     source = subject.source
+    for part in subject.format.parts:
+        if part.kind != "text" or not part.file or not part.sections:
+            continue
+        doc = source.text(part.file)
+        if not doc.text:
+            continue  # part-missing says so
+        found = [text for _, _, text in headings(doc.text)]
+        for word in part.sections:
+            if not any(word in text for text in found):
+                title = part.title.replace("{year}", str(source.edition.year))
+                yield Finding(Pos(doc.shown, 1), "error", "section-missing",
+                              f"“{title}”缺少“{word}”一节：请加一个含“{word}”的标题（如 ## {word}）")
     for section in subject.format.sections:
         doc = source.text(section.file)
         if not any(any(w in text for w in section.words) for _, _, text in headings(doc.text)):
