@@ -153,6 +153,11 @@ def met(target: Cell | None, actual: Cell | None) -> bool | None:
     return a.number > t.number if t.op == ">" else a.number >= t.number
 
 
+def column_of(block, kind: str):
+    """The first indicator column of a kind (target, actual, weight …), or None."""
+    return next((c for c in block.columns if c.kind == kind), None) if block is not None else None
+
+
 def resolved(item: Indicator, column, block):
     """The value a column prints for an indicator: its own, the shared key's, or its default."""
     value = item.get(column.key)
@@ -192,7 +197,7 @@ def totals(table: PerfTable) -> dict:
         return out
     funds = table.layout.funds
     weight, _rate_, score = fund_score(table, funds) if funds is not None else (None, None, None)
-    weight_key = next((c.key for c in block.columns if c.kind == "weight"), None)
+    weight_key = getattr(column_of(block, "weight"), "key", None)
     for key in block.total.sum:
         column = next((c for c in block.columns if c.key == key), None)
         values = [item.get(key) for item, _ in table.items()]
@@ -216,8 +221,7 @@ def results(table: PerfTable) -> list[str]:
             out.append(f"预算执行率{_percent(rate)}，得分{_score(score)}分（满分{_score(weight)}分）")
     block = table.layout.indicators
     if block is not None:
-        target = next((c for c in block.columns if c.kind == "target"), None)
-        actual = next((c for c in block.columns if c.kind == "actual"), None)
+        target, actual = column_of(block, "target"), column_of(block, "actual")
         if target is not None and actual is not None:
             items = [i for i, _ in table.items() if resolved(i, target, block) is not None]
             done = [i for i in items if (resolved(i, actual, block) or Cell()).text.strip()]
@@ -474,7 +478,7 @@ def _indicators(table, spec, width) -> list[GRow]:
                 elif value.text:
                     attrs.append(("data-qualitative", ""))
             if c.kind == "actual" and item is not None:
-                target = next((t for t in spec.columns if t.kind == "target"), None)
+                target = column_of(spec, "target")
                 reached = met(resolved(item, target, spec), value) if target is not None else None
                 if reached is not None:
                     attrs.append(("data-met", "true" if reached else "false"))

@@ -415,19 +415,6 @@ def _funds_reader(block: FundsBlock):
     keyed = [c for c in block.columns if c.key is not None]
     flat_sources = [s.key for c in block.columns if c.key is None for s in (c.sources or block.sources)]
 
-    def amounts(value, pos, what, sources, where):
-        if value is None:
-            return {}
-        if not isinstance(value, YMap):
-            raise BudgetError(pos, f"{what}: 应是一个映射（{', '.join(sources)}：金额）")
-        out = {}
-        for k, v in value.items():
-            if k not in sources:
-                raise _unknown(k, sources, value.key_pos[k], what)
-            out[k] = _money(v, value.key_pos[k], f"{what}.{k}")
-            where[f"{what}.{k}"] = value.key_pos[k]
-        return out
-
     def reader(value, pos, what, where):
         if value is None:
             return {}
@@ -441,7 +428,7 @@ def _funds_reader(block: FundsBlock):
             column = next((c for c in keyed if c.key == k), None)
             if column is not None:
                 sources = [s.key for s in (column.sources or block.sources)] + ["total"]
-                out[k] = amounts(v, kpos, f"funds.{k}", sources, where)
+                out[k] = _mapping_reader(dict.fromkeys(sources, _money))(v, kpos, f"funds.{k}", where)
             elif k in allowed:
                 out[k] = _money(v, kpos, f"funds.{k}")
             else:

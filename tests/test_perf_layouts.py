@@ -311,6 +311,8 @@ def test_self_evaluation_report_is_a_part_with_its_own_outline(perf_site, tmp_pa
     assert "2025年度项目支出绩效自评报告" in page and "四、自评结果应用" in page
     index = (out / "2025/index.html").read_text(encoding="utf-8")
     assert 'href="evaluation.html"' in index and "第四部分" in index
+    outline = re.findall(r'href="evaluation.html#[^"]+">([^<]+)<', index)
+    assert outline == ["一、基本情况", "二、偏离绩效目标的原因", "三、改进措施", "四、自评结果应用"]
     site = make_site(tmp_path / "site")
     rel = "content/2025/evaluation.md"
     edit(site, rel, "## 四、自评结果应用", "## 四、其他")

@@ -542,4 +542,4 @@ def test_pdf_shows_every_project_table(tmp_path):
     text = "".join(pages)
     for t in source_tables():
         if not t.redacted:
-            assert _clean(t.name.text) in text, t.name.text
+            assert _clean(t.name) in text, t.name

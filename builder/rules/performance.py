@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..findings import Finding
-from ..perfgrid import column_total, fund_score, fund_total, resolved
+from ..perfgrid import column_of, column_total, fund_score, fund_total, resolved
 from ..performance import (
     LEVELS,
     QUANTITATIVE,
@@ -134,7 +134,7 @@ def value_unparsed(subject):
         if block is None:
             continue
         roles = _roles(table)
-        attribute = next((c for c in block.columns if c.kind == "attribute"), None)
+        attribute = column_of(block, "attribute")
         for item, pos in table.items():
             l1 = norm(item.groups[roles["一级"]]) if "一级" in roles else ""
             l2 = norm(item.groups[roles["二级"]]) if "二级" in roles else ""
@@ -285,10 +285,7 @@ def actual_missing(subject):
     """perf-actual-missing: in a 自评表, every 年度指标值 has its 实际完成值."""
     for table in _tables(subject, "actuals"):
         block = table.layout.indicators
-        if block is None:
-            continue
-        target = next((c for c in block.columns if c.kind == "target"), None)
-        actual = next((c for c in block.columns if c.kind == "actual"), None)
+        target, actual = column_of(block, "target"), column_of(block, "actual")
         if target is None or actual is None:
             continue
         for item, pos in table.items():
@@ -303,10 +300,7 @@ def scores(subject):
     """perf-score: 得分 not above 分值; the 分值 of a 自评表 add up to 100."""
     for table in _tables(subject, "scores"):
         block = table.layout.indicators
-        if block is None:
-            continue
-        weight = next((c for c in block.columns if c.kind == "weight"), None)
-        score = next((c for c in block.columns if c.kind == "score"), None)
+        weight, score = column_of(block, "weight"), column_of(block, "score")
         if weight is None:
             continue
         for item, pos in table.items():
