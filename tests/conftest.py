@@ -1,12 +1,18 @@
 """Shared fixtures: the repository (which is also the example site) and site copies."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Messages are Chinese by default. Most tests were written against the English catalog and run
+# in English (the CLI reads BUDGETSITE_LANG too); tests of the Chinese messages say so with
+# builder.i18n.using("zh") or BUDGETSITE_LANG=zh.
+os.environ["BUDGETSITE_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")
