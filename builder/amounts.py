@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import BudgetError, Pos
+from .i18n import _
 from .model import ZERO
 from .sources import BUNDLED_SOURCES, Vocabulary
 
@@ -68,7 +69,8 @@ def parse_measure(text: str | None, pos: Pos | None = None, vocab: Vocabulary | 
             periods.add(token)
         else:
             known = ", ".join(("total",) + KINDS + vocab.keys + tuple(vocab.groups) + PERIODS)
-            raise BudgetError(pos, f"unknown measure '{token}' in '{text}'; known: {known}")
+            raise BudgetError(pos, _("未知的口径“{token}”（在“{text}”中）；可用的有：{known}",
+                                     token=token, text=text, known=known))
     return Measure(frozenset(kinds) or None, frozenset(sources) or None, frozenset(periods) or None)
 
 

@@ -15,6 +15,7 @@ from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
 from .render import edition_document, environment, render_archive, render_edition, render_print
 from .formats import edition_format
+from .i18n import _
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
 
@@ -23,7 +24,7 @@ class BuildFailed(Exception):
     """The content has errors; ``findings`` says which and where."""
 
     def __init__(self, findings):
-        super().__init__(f"{len(findings)} error(s)")
+        super().__init__(_("{count} 个错误（error）", count=len(findings)))
         self.findings = findings
 
 
@@ -41,8 +42,8 @@ class CheckReport:
 
     def summary(self) -> str:
         years = "、".join(str(y) for y in self.editions)
-        return (f"checked {years}: {self.count('error')} error(s), {self.count('warning')} warning(s), "
-                f"{self.count('note')} note(s)")
+        return _("已检查 {years}：{errors} 个错误（error），{warnings} 个警告（warning），{notes} 个提示（note）",
+                 years=years, errors=self.count("error"), warnings=self.count("warning"), notes=self.count("note"))
 
     def exit_status(self, strict: bool) -> int:
         return 1 if self.count("error") or (strict and self.count("warning")) else 0
@@ -76,7 +77,7 @@ def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
         editions = [e for e in editions if e.edition.year == year]
         if not editions:
             known = ", ".join(str(e.edition.year) for e in source.editions)
-            raise UnknownEdition(f"no edition {year} under content/ (editions: {known})")
+            raise UnknownEdition(_("content/ 中没有 {year} 年的版本（现有的版本：{known}）", year=year, known=known))
     wanted = {id(e) for e in editions}
     findings = []
     previous = None  # (year, figures) of the edition before: the 上年 figures, as build has them
@@ -136,13 +137,13 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()])  # the site's own files
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
     result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),
-                                lambda: progress(f"{ed.year}: PDF rendering …"))
+                                lambda: progress(_("{year}：正在生成 PDF …", year=ed.year)))
     if result.findings:
         raise BuildFailed(result.findings)
     for message in result.warnings:
-        warn(f"{ed.year}: PDF: warning: {message}")
-    done = "unchanged, reused" if result.reused else f"{result.seconds:.1f} s"
-    progress(f"{ed.year}: PDF {name} ({done})")
+        warn(_("{year}：PDF 排版警告（warning）：{text}", year=ed.year, text=message))
+    done = _("未改变，沿用上次的文件") if result.reused else _("{seconds} 秒", seconds=f"{result.seconds:.1f}")
+    progress(_("{year}：PDF {name}（{done}）", year=ed.year, name=name, done=done))
     return {f"{ed.year}/{name}": result.data, f"{ed.year}/{pdf_stage.HASH_FILE}": result.key.encode()}
 
 
@@ -201,7 +202,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     made = {}  # year -> (derived, EditionDocument or None): what the freeze compares
     for i, edition in enumerate(source.editions, start=1):
         year = edition.edition.year
-        progress(f"[{i}/{len(source.editions)}] {year}: checking")
+        progress(_("[{i}/{n}] {year}：正在检查", i=i, n=len(source.editions), year=year))
         codes, fmt = _edition_setup(source, root, edition)
         last_year = previous[1] if previous and previous[0] == year - 1 else None
         findings, derived = check_stage.check(source, edition, codes, fmt, last_year)
@@ -221,7 +222,8 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             files.update(kept)
             result.editions.append(year)
             continue
-        progress(f"[{i}/{len(source.editions)}] {year}: rendering {len(derived.tables)} tables")
+        progress(_("[{i}/{n}] {year}：正在生成 {tables} 张表", i=i, n=len(source.editions), year=year,
+                   tables=len(derived.tables)))
         shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
         pdf_name = summaries[i - 1]["pdf"]
         doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
@@ -260,7 +262,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     write_site(files, out, root)
     freeze.save_manifest(root, frozen)
     result.files = len(files)
-    progress(f"wrote {len(files)} files to {out}")
+    progress(_("已写出 {count} 个文件到 {out}", count=len(files), out=out))
     return result
 
 

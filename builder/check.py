@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .codes import CodeList
 from .derive import Derived, derive, glossary
 from .findings import LEVELS, Finding
+from .i18n import _
 from .load import SourceEdition, SourceSite
 from .rules import FIRST, MODULES
 from .formats import Format
@@ -64,7 +65,8 @@ def reviewed(findings: list[Finding], edition) -> list[Finding]:
         review = next((r for r in edition.reviewed if r.rule == f.rule and f.level == "warning"
                        and (r.table is None or r.table == f.subject_id)), None)
         if review is not None:
-            f = Finding(f.pos, "note", f.rule, f"{f.message}（已核实：{review.note}）", f.subject_id)
+            f = Finding(f.pos, "note", f.rule, _("{message}（已核实：{note}）", message=f.message, note=review.note),
+                        f.subject_id)
         out.append(f)
     return out
 

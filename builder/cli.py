@@ -9,6 +9,22 @@ import click
 
 from .build import BuildFailed, UnknownEdition, build_site, check_site
 from .errors import BudgetError
+from .i18n import _, set_language
+
+
+def _argv_language() -> str | None:
+    """--lang of the command line, read before click parses it: the help texts are made when
+    this module loads, in the language asked for."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+set_language(_argv_language())
 
 
 def _fail(debug: bool, exc: Exception) -> None:
@@ -17,38 +33,43 @@ def _fail(debug: bool, exc: Exception) -> None:
     if isinstance(exc, BuildFailed):
         for finding in exc.findings:
             click.echo(str(finding), err=True)
-        click.echo(f"build failed: {len(exc.findings)} error(s); nothing was written", err=True)
+        click.echo(_("生成失败：{n} 个错误，没有写出任何文件", n=len(exc.findings)), err=True)
     elif isinstance(exc, BudgetError):
         click.echo(str(exc), err=True)
     elif isinstance(exc, OSError) and getattr(exc, "filename", None):
         # a file that cannot be read or written (permissions, a full disk, a name too long)
-        click.echo(f"{exc.filename}: error: 无法读写这个文件：{exc.strerror or exc}", err=True)
+        click.echo(_("{file}: error: 无法读写这个文件：{reason}（如果它在其他程序中打开着，请先关闭）",
+                     file=exc.filename, reason=exc.strerror or exc), err=True)
     else:
         detail = str(exc)
         if len(detail) > 300:  # the message of a huge value must not flood the terminal
             detail = detail[:300] + "…"
-        click.echo(f"internal error: {type(exc).__name__}: {detail} (run with --debug for details; "
-                   "内部错误：这是 budgetsite 的问题而不是内容的问题，请用 --debug 运行并报告)",
-                   err=True)
+        click.echo(_("内部错误：{kind}: {detail}（这是 budgetsite 的问题而不是内容的问题，请用 --debug 运行并报告）",
+                     kind=type(exc).__name__, detail=detail), err=True)
     sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+@click.option("--debug", is_flag=True, help=_("出错时显示 Python 的调用栈（报告问题时用）。"))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help=_("消息的语言：zh（中文，默认）或 en（English）；也可用环境变量 BUDGETSITE_LANG。"))
 @click.version_option(package_name="budgetsite")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
-    """budgetsite: build a 部门预算公开 site (and PDF) from YAML and Markdown."""
+def main(ctx: click.Context, debug: bool, lang: str | None) -> None:
+    set_language(lang)
     ctx.obj = {"debug": debug}
 
 
-@main.command()
+main.help = _("budgetsite：用 YAML 和 Markdown 生成部门预算公开网站（和 PDF）。")
+
+
+@main.command(help=_("检查并生成 content/ 下的每一个年度，写入输出文件夹。"))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: <site>/_site].")
-@click.option("--no-pdf", is_flag=True, help="Skip the PDF.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+              help=_("输出文件夹［默认：<站点>/_site］。"))
+@click.option("--no-pdf", is_flag=True, help=_("不生成 PDF。"))
+@click.option("--quiet", "-q", is_flag=True, help=_("只显示错误。"))
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool) -> None:
     """Check and build every edition under content/ into the output folder."""
@@ -60,13 +81,13 @@ def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool
         _fail(ctx.obj["debug"], exc)
 
 
-@main.command("check")
+@main.command("check", help=_("核对每一个数字和每一个必备部分；有错误时退出码为 1。"))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
-@click.option("--edition", "year", type=int, default=None, help="Check only this edition (year).")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
+@click.option("--edition", "year", type=int, default=None, help=_("只检查这一年度。"))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one finding a line; json: for CI and editors.")
-@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+              help=_("text：每行一条；json：供 CI 和编辑器使用。"))
+@click.option("--strict", is_flag=True, help=_("有警告也算失败（退出码 1）。"))
 @click.pass_context
 def check_command(ctx: click.Context, site_dir: Path, year: int | None, fmt: str, strict: bool) -> None:
     """Prove every figure and every required part; exit 1 on errors."""
@@ -85,15 +106,15 @@ def check_command(ctx: click.Context, site_dir: Path, year: int | None, fmt: str
     sys.exit(report.exit_status(strict))
 
 
-@main.command()
+@main.command(help=_("预览：生成网站并在本机打开，每次修改后自动重新生成并刷新浏览器页面。"))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: <site>/_site].")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+              help=_("输出文件夹［默认：<站点>/_site］。"))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("监听的地址。"))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0: any free port).")
-@click.option("--no-pdf", is_flag=True, help="Do not rebuild the PDF in the background.")
+              help=_("端口（0：任选一个空闲端口）。"))
+@click.option("--no-pdf", is_flag=True, help=_("不在后台重新生成 PDF。"))
 @click.pass_context
 def serve(ctx: click.Context, site_dir: Path, out_dir: Path | None, host: str, port: int,
           no_pdf: bool) -> None:
@@ -104,18 +125,19 @@ def serve(ctx: click.Context, site_dir: Path, out_dir: Path | None, host: str, p
     try:
         run_server(site_dir, out, host, port, log=lambda m: click.echo(m, err=True), pdf=not no_pdf)
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        click.echo(_("已停止"), err=True)
     except OSError as exc:
-        click.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        click.echo(_("error: 无法在 {host}:{port} 上提供预览：{reason}（换一个端口试试，如 --port 8001）",
+                     host=host, port=port, reason=exc.strerror or exc), err=True)
         sys.exit(1)
     except Exception as exc:
         _fail(ctx.obj["debug"], exc)
 
 
-@main.command("new")
+@main.command("new", help=_("以最近一年为底稿新建 YEAR 年度（复制文字和结构，金额为 0）。"))
 @click.argument("year", type=click.IntRange(1990, 2200))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
 @click.pass_context
 def new_command(ctx: click.Context, year: int, site_dir: Path) -> None:
     """Start the YEAR edition from the latest one (texts and structure copied, amounts 0)."""
@@ -125,18 +147,18 @@ def new_command(ctx: click.Context, year: int, site_dir: Path) -> None:
         made = new_edition(site_dir, year)
     except Exception as exc:
         _fail(ctx.obj["debug"], exc)
-    click.echo(f"created content/{year}/ from content/{made.copied_from}/ (status: draft). To do:")
+    click.echo(_("已从 content/{source}/ 新建 content/{year}/（status: draft）。待办：", source=made.copied_from, year=year))
     for item in made.todo:
         click.echo(f"  - {item}")
 
 
-@main.command("unpublish")
+@main.command("unpublish", help=_("把已公开的 YEAR 年度撤回为草稿，并记录撤回说明。"))
 @click.argument("year", type=click.IntRange(1990, 2200))
-@click.option("--reason", required=True, help="Why it is withdrawn (shown on the pages and in the PDF).")
+@click.option("--reason", required=True, help=_("撤回的原因（显示在网页和 PDF 中）。"))
 @click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The date of the withdrawal, YYYY-MM-DD [default: today].")
+              help=_("撤回日期，YYYY-MM-DD［默认：今天］。"))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
 @click.pass_context
 def unpublish_command(ctx: click.Context, year: int, reason: str, date, site_dir: Path) -> None:
     """Take the published YEAR edition back to draft, recording why (撤回说明)."""
@@ -150,22 +172,23 @@ def unpublish_command(ctx: click.Context, year: int, reason: str, date, site_dir
     except Exception as exc:
         _fail(ctx.obj["debug"], exc)
     when = f"{done.date.year}年{done.date.month}月{done.date.day}日"
-    click.echo(f"{done.edition_file}: 已改为 status: draft，并记录撤回说明（{when}：{done.reason}）")
+    click.echo(_("{file}: 已改为 status: draft，并记录撤回说明（{when}：{reason}）",
+                 file=done.edition_file, when=when, reason=done.reason))
     if done.manifest:
-        click.echo(f"published.json: {year}年版已标记为撤回")
-    click.echo("请运行 budgetsite build 重新生成网站（页面和PDF会显示撤回说明），"
-               "并提交 edition.yaml 和 published.json")
+        click.echo(_("published.json: {year}年版已标记为撤回", year=year))
+    click.echo(_("请运行 budgetsite build 重新生成网站（页面和PDF会显示撤回说明），"
+                 "并提交 edition.yaml 和 published.json"))
 
 
-@main.command("import")
+@main.command("import", help=_("导入预算系统导出的工作簿（每张标准表占一个工作表），生成 budget.yaml。"))
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=click.IntRange(1990, 2200), default=None,
-              help="The edition's year [default: from the tables' titles].")
+              help=_("年度［默认：取自表格标题］。"))
 @click.option("--into", "into", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="The edition folder to write [default: <site>/content/<year>].")
+              help=_("写入的年度文件夹［默认：<站点>/content/<年度>］。"))
 @click.option("--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder (with site.yaml).")
-@click.option("--force", is_flag=True, help="Replace an existing budget.yaml.")
+              type=click.Path(file_okay=False, path_type=Path), help=_("站点文件夹（含 site.yaml）。"))
+@click.option("--force", is_flag=True, help=_("替换已有的 budget.yaml。"))
 @click.pass_context
 def import_command(ctx: click.Context, workbook: Path, year: int | None, into: Path | None,
                    site_dir: Path, force: bool) -> None:
@@ -182,20 +205,20 @@ def import_command(ctx: click.Context, workbook: Path, year: int | None, into: P
     for message in result.messages:
         click.echo(str(message), err=message.level != "note")
     if result.errors:
-        click.echo(f"import failed: {len(result.errors)} error(s); nothing was written", err=True)
+        click.echo(_("导入失败：{n} 个错误，没有写出任何文件", n=len(result.errors)), err=True)
         sys.exit(1)
     for path in result.written:
-        click.echo(f"wrote {path}")
+        click.echo(_("已写出 {path}", path=path))
     for finding in result.findings:
         click.echo(str(finding))
     if result.todo:
-        click.echo("to do (parts an import does not make):")
+        click.echo(_("待办（导入不会生成的部分）："))
         for finding in result.todo:
             click.echo(f"  - {finding}")
     errors = sum(1 for f in result.findings if f.level == "error")
-    click.echo(f"checked {result.year}: {errors} error(s), "
-               f"{sum(1 for f in result.findings if f.level == 'warning')} warning(s), "
-               f"{sum(1 for f in result.findings if f.level == 'note')} note(s)")
+    click.echo(_("已检查 {year}：{errors} 个错误，{warnings} 个警告，{notes} 条提示", year=result.year, errors=errors,
+                 warnings=sum(1 for f in result.findings if f.level == "warning"),
+                 notes=sum(1 for f in result.findings if f.level == "note")))
     sys.exit(result.exit_status)
 
 

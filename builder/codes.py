@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BudgetError, Pos
+from .i18n import _
 from .schema import read
 from .yamlload import YMap, load_yaml
 
@@ -68,10 +69,10 @@ def _site_list(site_dir: Path | None, year: int):
     shown = f"codes/{year}.yaml"
     data = load_yaml(path, shown)
     if data is not None and not isinstance(data, YMap):
-        raise BudgetError(Pos(shown, 1), "科目代码表应是 functional: / economic_dept: / economic_gov: 下的 “代码: 名称”")
+        raise BudgetError(Pos(shown, 1), _("科目代码表应是 functional: / economic_dept: / economic_gov: 下的 “代码: 名称”"))
     for key in (data or {}):
         if key not in KINDS + ("year",):
-            raise BudgetError(data.key_pos[key], f"未知的键 '{key}'：科目代码表只有 {', '.join(KINDS)}")
+            raise BudgetError(data.key_pos[key], _("未知的键 '{key}'：科目代码表只有 {kinds}", key=key, kinds=', '.join(KINDS)))
     return data or YMap(), shown
 
 
@@ -84,7 +85,7 @@ def _changes(site_dir: Path | None, year: int) -> list[CodeChange]:
         data = load_yaml(path, shown)
         items = data.get("changes") if isinstance(data, YMap) else None
         if items:
-            out += [c for c in read(data, _Changes, Pos(shown, 1), "code changes").changes if c.year == year]
+            out += [c for c in read(data, _Changes, Pos(shown, 1), _("科目变动表")).changes if c.year == year]
     return out
 
 
@@ -100,12 +101,13 @@ def load_codes(year: int, pos: Pos | None = None, site_dir: Path | None = None) 
     years = [y for y in available_years() if y <= year]
     if not years and own is None:
         first = available_years()[0]
-        raise BudgetError(pos, f"没有 {year} 年的科目代码表：内置的最早是 {first} 年。请在站点的 codes/{year}.yaml "
-                               "中列出本年用到的功能分类和经济分类科目（格式同 builder/standards/codes/ 中的文件）")
+        raise BudgetError(pos, _("没有 {year} 年的科目代码表：内置的最早是 {first} 年。请在站点的 codes/{year}.yaml "
+                                 "中列出本年用到的功能分类和经济分类科目（格式同 builder/standards/codes/ 中的文件）",
+                                 year=year, first=first))
     if years:
         path = CODES_DIR / f"{years[-1]}.yaml"
         shown = f"builder/standards/codes/{path.name}"
-        base = read(load_yaml(path, shown), CodeList, Pos(shown, 1), "code list")
+        base = read(load_yaml(path, shown), CodeList, Pos(shown, 1), _("科目代码表"))
     else:
         base = CodeList(year, {})
     lists = {kind: dict(getattr(base, kind)) for kind in KINDS}
@@ -113,7 +115,7 @@ def load_codes(year: int, pos: Pos | None = None, site_dir: Path | None = None) 
         for kind in KINDS:
             extra = own.get(kind) or {}
             if extra and not isinstance(extra, YMap):
-                raise BudgetError(own.key_pos.get(kind, Pos(own_shown, 1)), f"{kind} 应是 “代码: 名称” 的映射")
+                raise BudgetError(own.key_pos.get(kind, Pos(own_shown, 1)), _("{kind} 应是 “代码: 名称” 的映射", kind=kind))
             for code, name in extra.items():
                 lists[kind][str(code)] = str(name)
         # the site's codes go where they sort (类 in the 收支总表's order, each 款 and 项 under it)

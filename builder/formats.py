@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import BudgetError, Pos
+from .i18n import N_, _
 from .schema import convert, read
 from .yamlload import YList, YMap, load_yaml
 
@@ -43,7 +44,7 @@ def _text_or_mapping(key: str):
 
 @dataclass(frozen=True)
 class HeaderCell:
-    DESCRIPTION = "a header cell: text, or {text, colspan, rowspan}"
+    DESCRIPTION = N_("一个表头单元格：文本，或 {text, colspan, rowspan}")
     text: str
     colspan: int = 1
     rowspan: int = 1
@@ -152,7 +153,7 @@ class RequiredTable:
 
 @dataclass(frozen=True)
 class SourceSpec:
-    DESCRIPTION = "a source label, or {label, groups}"
+    DESCRIPTION = N_("一个资金来源名称，或 {label, groups}")
     label: str
     groups: list[str] = field(default_factory=list)
 
@@ -201,7 +202,7 @@ TableSet = Format
 def _read_raw(path: Path, shown: str) -> YMap:
     data = load_yaml(path, shown)
     if not isinstance(data, YMap):
-        raise BudgetError(Pos(shown, 1), "a format is a mapping (id, name, tables, …)")
+        raise BudgetError(Pos(shown, 1), _("格式文件应是一个映射（id、name、tables …）"))
     return data
 
 
@@ -214,13 +215,13 @@ def _folder_raw(folder: Path, shown: str) -> YMap:
         if isinstance(extra, YMap):
             extra = extra.get("tables")
         if not isinstance(extra, YList):
-            raise BudgetError(Pos(f"{shown}/tables.yaml", 1), "tables.yaml lists the tables (- title: …)")
+            raise BudgetError(Pos(f"{shown}/tables.yaml", 1), _("tables.yaml 应列出各张表（- title: …）"))
         data = _memo(("folder", data, extra), lambda: _with_tables(data, extra))
     layouts = folder / "performance.yaml"
     if layouts.is_file():  # the format's 绩效表 layouts, beside its tables
         extra = load_yaml(layouts, f"{shown}/performance.yaml")
         if not isinstance(extra, YMap):
-            raise BudgetError(Pos(f"{shown}/performance.yaml", 1), "performance.yaml 是样式名到样式的映射")
+            raise BudgetError(Pos(f"{shown}/performance.yaml", 1), _("performance.yaml 是样式名到样式的映射"))
         data = _memo(("layouts", data, extra), lambda: _with_key(data, "performance", extra))
     return data
 
@@ -323,15 +324,15 @@ def _merge(base: YMap, own: YMap) -> YMap:
 
 def _resolve(name: str, site_dir: Path, pos: Pos | None, seen: tuple = ()) -> tuple[YMap, str]:
     if name in seen:
-        raise BudgetError(pos, f"格式 '{name}' 的 extends 形成循环：{' → '.join(seen + (name,))}")
+        raise BudgetError(pos, _("格式 '{name}' 的 extends 形成循环：{chain}", name=name, chain=' → '.join(seen + (name,))))
     found = _find(name, site_dir)
     if found is None:
-        raise BudgetError(pos, f"未知的格式 '{name}'；内置格式有：{', '.join(bundled_formats())}"
-                               "（也可以在站点的 formats/ 文件夹中自定义）")
+        raise BudgetError(pos, _("未知的格式 '{name}'；内置格式有：{known}（也可以在站点的 formats/ 文件夹中自定义）",
+                                 name=name, known=', '.join(bundled_formats())))
     raw, shown = found
     base_name = raw.get("extends")
     if base_name:
-        base, _ = _resolve(str(base_name), site_dir, raw.key_pos.get("extends"), seen + (name,))
+        base, _base_shown = _resolve(str(base_name), site_dir, raw.key_pos.get("extends"), seen + (name,))
         raw = _memo(("extends", base, raw), lambda: _merge(base, raw))
     return raw, shown
 
@@ -344,7 +345,7 @@ def load_format(name: str, site_dir: Path, pos: Pos | None) -> Format:
 
 
 def _read_format(raw: YMap, shown: str) -> Format:
-    fmt = _with_defaults(read(raw, Format, Pos(shown, 1), "format"))
+    fmt = _with_defaults(read(raw, Format, Pos(shown, 1), _("格式")))
     _validate(fmt, shown)
     return fmt
 
@@ -382,13 +383,14 @@ def _validate(fmt: Format, shown: str) -> None:
     for spec, pos in zip(fmt.tables, getattr(fmt.tables, "item_pos", [None] * len(fmt.tables))):
         if spec.id:
             if spec.id in seen:
-                raise BudgetError(pos, f"表的 id '{spec.id}' 重复（第一次在第 {seen[spec.id].line} 行）")
+                raise BudgetError(pos, _("表的 id '{id}' 重复（第一次在第 {line} 行）",
+                                             id=spec.id, line=seen[spec.id].line))
             seen[spec.id] = pos
         if spec.unit not in (None, "元", "万元", "亿元"):
-            raise BudgetError(pos, f"表的单位 '{spec.unit}' 不可用：请写 元、万元 或 亿元")
+            raise BudgetError(pos, _("表的单位 '{unit}' 不可用：请写 元、万元 或 亿元", unit=spec.unit))
     kinds = [p.kind for p in fmt.parts]
     if kinds.count("tables") > 1 or kinds.count("glossary") > 1:
-        raise BudgetError(fmt.where.get("parts", Pos(shown, 1)), "目录（parts）中报表和名词解释各只能有一部分")
+        raise BudgetError(fmt.where.get("parts", Pos(shown, 1)), _("目录（parts）中报表和名词解释各只能有一部分"))
 
 
 def header_width(spec: TableSpec) -> int:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .errors import BudgetError, Pos
 from .findings import Finding
+from .i18n import _
 
 MANIFEST = "published.json"
 VERSION = 2
@@ -65,9 +66,10 @@ def load_manifest(root: Path) -> Frozen:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = data.get("editions", {})
         if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
-            raise ValueError("editions is not a mapping of years")
+            raise ValueError(_("editions 不是按年度列出的版本"))
     except (ValueError, UnicodeDecodeError, AttributeError) as exc:
-        raise BudgetError(Pos(MANIFEST), f"不是有效的发布清单（{exc}）：请从版本库恢复 {MANIFEST}") from None
+        raise BudgetError(Pos(MANIFEST), _("不是有效的发布清单（{error}）：请从版本库恢复 {manifest}",
+                                           error=exc, manifest=MANIFEST)) from None
     return Frozen(entries)
 
 
@@ -153,7 +155,7 @@ def edition_content(source, derived, doc, files: dict) -> dict[str, tuple[str, s
     out: dict[str, tuple[str, str]] = {}
     facts = {"department": ed.department, "year": ed.year, "unit": ed.unit,
              "date": ed.date.isoformat() if ed.date else None}
-    out["facts"] = ("部门名称、年度、金额单位和日期", digest(json.dumps(facts, ensure_ascii=False, sort_keys=True)))
+    out["facts"] = (_("部门名称、年度、金额单位和日期"), digest(json.dumps(facts, ensure_ascii=False, sort_keys=True)))
     for t in derived.tables:
         head = "\n".join([t.number, t.title, t.label or "", t.department_label, t.unit, *t.notes])
         label = f"{t.number} {t.title}".strip()
@@ -168,7 +170,7 @@ def edition_content(source, derived, doc, files: dict) -> dict[str, tuple[str, s
     page = files.get(f"{year}/performance.html")
     if page is not None:
         page = page.decode("utf-8") if isinstance(page, bytes) else page
-        out["performance"] = ("绩效目标表（performance.html）", digest(main_text(page)))
+        out["performance"] = (_("绩效目标表（performance.html）"), digest(main_text(page)))
     return out
 
 
@@ -203,10 +205,10 @@ def check_edition(frozen: Frozen, edition, content: dict | None, folder: str) ->
             frozen.changed = True
             return []
         return [Finding(_status_pos(edition, folder), "error", "unpublish-missing",
-                        f"{year}年版已经发布（{MANIFEST}），不能只把 status 改回 draft：撤回已发布的版本须"
-                        f"说明理由，请把 status 改回 published，然后运行 "
-                        f"budgetsite unpublish {year} --reason \"撤回理由\"，"
-                        "它会把版本改为草稿并记录撤回说明（页面和PDF会显示）")]
+                        _("{year}年版已经发布（{manifest}），不能只把 status 改回 draft：撤回已发布的版本须"
+                          "说明理由，请把 status 改回 published，然后运行 "
+                          "budgetsite unpublish {year} --reason \"撤回理由\"，"
+                          "它会把版本改为草稿并记录撤回说明（页面和PDF会显示）", year=year, manifest=MANIFEST))]
     if (entry is None or entry_status(entry) != PUBLISHED or "content" not in entry
             or len(edition.revisions) > entry.get("revisions", 0)):
         # first publication, published again after a withdrawal, a first-format manifest
@@ -216,12 +218,12 @@ def check_edition(frozen: Frozen, edition, content: dict | None, folder: str) ->
     before = entry["content"]
     labels = {key: label for key, (label, _) in content.items()}
     changed = [labels[k] for k in content if k in before and before[k] != content[k][1]]
-    added = [f"{labels[k]}（新增）" for k in content if k not in before]
-    removed = [f"{k}（删除）" for k in sorted(before) if k not in content]
+    added = [_("{name}（新增）", name=labels[k]) for k in content if k not in before]
+    removed = [_("{name}（删除）", name=k) for k in sorted(before) if k not in content]
     if not (changed or added or removed):
         return []
     listing = "、".join(changed + added + removed)
     return [Finding(_status_pos(edition, folder), "error", "published-changed",
-                    f"已发布的{year}年版的内容将发生变化：{listing}。已发布的内容不能悄悄改动；如需更正，"
-                    "请在 edition.yaml 中增加一条更正说明（revisions: - {date: YYYY-MM-DD, reason: 更正理由}），"
-                    "页面和PDF会显示该更正说明")]
+                    _("已发布的{year}年版的内容将发生变化：{listing}。已发布的内容不能悄悄改动；如需更正，"
+                      "请在 edition.yaml 中增加一条更正说明（revisions: - {{date: YYYY-MM-DD, reason: 更正理由}}），"
+                      "页面和PDF会显示该更正说明", year=year, listing=listing))]

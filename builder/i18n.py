@@ -59,7 +59,7 @@ def using(lang: str):
         set_language(before)
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """``message`` (Chinese) in the current language, its ``{placeholders}`` filled."""
     if _state["catalog"] is None:
         set_language(None)
@@ -153,17 +153,28 @@ def compile_catalogs() -> list[Path]:
     return written
 
 
-def messages_in_source(root: Path | None = None) -> dict[str, list[str]]:
-    """Every text marked ``_("…")`` / ``N_("…")`` in builder/: msgid -> where it is used."""
-    root = Path(root or Path(__file__).parent)
-    found: dict[str, list[str]] = {}
+def _marked(root: Path):
+    """(msgid, where, filled) of every ``_("…")`` / ``N_("…")`` call in the package; ``filled``:
+    the call passes values (its {placeholders} are filled; other braces are doubled)."""
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.setdefault(node.args[0].value, []).append(f"{path.relative_to(root.parent)}:{node.lineno}")
+                yield node.args[0].value, f"{path.relative_to(root.parent)}:{node.lineno}", bool(node.keywords)
+
+
+def messages_in_source(root: Path | None = None) -> dict[str, list[str]]:
+    """Every text marked ``_("…")`` / ``N_("…")`` in builder/: msgid -> where it is used."""
+    found: dict[str, list[str]] = {}
+    for msgid, where, _filled in _marked(Path(root or Path(__file__).parent)):
+        found.setdefault(msgid, []).append(where)
     return found
+
+
+def filled_messages(root: Path | None = None) -> set[str]:
+    """The msgids that are used with values (str.format is applied to them)."""
+    return {msgid for msgid, _where, filled in _marked(Path(root or Path(__file__).parent)) if filled}
 
 
 if __name__ == "__main__":  # python -m builder.i18n: compile the catalogs

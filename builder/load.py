@@ -9,10 +9,11 @@ from pathlib import Path
 
 from .errors import BudgetError, Pos
 from .formats import edition_format
+from .i18n import _
 from .model import Budget, Edition, Glossary, GlossaryEntry, Site
 from .performance import load_performance
 from .schema import read
-from .yamlload import load_yaml
+from .yamlload import load_yaml, read_source
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _yaml(root: Path, rel: str, cls, what: str, required: bool = True):
     path = root / rel
     if not path.is_file():
         if required:
-            raise BudgetError(Pos(rel), f"file not found: {what} is required here")
+            raise BudgetError(Pos(rel), _("找不到文件：这里必须有 {what}", what=what))
         return read(None, cls, Pos(rel), what)
     return read(load_yaml(path, rel), cls, Pos(rel, 1), what)
 
@@ -69,12 +70,9 @@ def _text(root: Path, rel: str, required: bool = True) -> Text:
     path = root / rel
     if not path.is_file():
         if required:
-            raise BudgetError(Pos(rel), "file not found")
+            raise BudgetError(Pos(rel), _("找不到文件"))
         return Text(rel, "")
-    try:
-        return Text(rel, path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BudgetError(Pos(rel), f"not UTF-8 text ({exc.reason})") from None
+    return Text(rel, read_source(path, rel))
 
 
 def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdition:
@@ -82,7 +80,8 @@ def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdi
     if str(edition.year) != Path(folder).name:
         raise BudgetError(
             edition.where.get("year", edition.pos),
-            f"year {edition.year} does not match the folder name '{Path(folder).name}'",
+            _("年份 {year} 与文件夹名“{folder}”不一致：edition.yaml 的 year 要和所在文件夹的名字相同",
+              year=edition.year, folder=Path(folder).name),
         )
     return SourceEdition(
         folder=folder,
@@ -111,16 +110,16 @@ def templates_dir(root: Path) -> Path:
 def load_site(root: Path) -> SourceSite:
     root = Path(root)
     if not root.is_dir():
-        raise BudgetError(Pos(str(root)), "site folder not found")
+        raise BudgetError(Pos(str(root)), _("找不到站点文件夹"))
     if not (root / "site.yaml").is_file():
-        raise BudgetError(Pos("site.yaml"), "file not found: a site needs a site.yaml (see README)")
+        raise BudgetError(Pos("site.yaml"), _("找不到文件：站点文件夹中必须有 site.yaml（见 README）"))
     site = _yaml(root, "site.yaml", Site, "site.yaml")
     content = root / "content"
     if not content.is_dir():
-        raise BudgetError(Pos("content"), "folder not found: put each edition in content/<year>/")
+        raise BudgetError(Pos("content"), _("找不到文件夹：请把每一年的内容放在 content/<年份>/ 中"))
     folders = sorted(p.name for p in content.iterdir() if p.is_dir() and p.name.isdigit())
     if not folders:
-        raise BudgetError(Pos("content"), "no edition found: create content/<year>/edition.yaml")
+        raise BudgetError(Pos("content"), _("没有找到任何年度：请新建 content/<年份>/edition.yaml"))
     editions = [load_edition(root, f"content/{name}", site) for name in folders]
     glossary_path = theme_dir(root) / "glossary.yaml"
     shown = "theme/glossary.yaml"

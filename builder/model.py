@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .errors import BudgetError, Pos
+from .i18n import N_, _
 from .yamlload import YMap
 
 ZERO = Decimal(0)
@@ -26,7 +27,7 @@ class BySource:
     """An amount by funding source (source key -> Decimal). A bare number means
     一般公共预算. Which keys a format knows is checked by the rule ``source-unknown``."""
 
-    DESCRIPTION = "an amount, or amounts by source (general, fund, soe, special, unit, …)"
+    DESCRIPTION = N_("一个金额，或按资金来源分列的金额（general、fund、soe、special、unit …）")
 
     def __init__(self, amounts: dict | None = None, **kw):
         data = dict(amounts or {}, **kw)
@@ -46,9 +47,10 @@ class BySource:
             amounts, where = {}, {}
             for key, item in value.items():
                 if not isinstance(key, str) or not key.isidentifier():
-                    raise BudgetError(value.key_pos[key], f"{what}: '{key}' is not a source name "
-                                                          "(general, fund, soe, special, unit, …)")
-                amounts[key] = convert(item, Decimal, value.key_pos[key], f"{what}: '{key}'")
+                    raise BudgetError(value.key_pos[key], _("{what}：“{key}”不是资金来源的名称"
+                                                            "（general、fund、soe、special、unit …）",
+                                                            what=what, key=key))
+                amounts[key] = convert(item, Decimal, value.key_pos[key], _("{what}：“{key}”", what=what, key=key))
                 where[key] = value.key_pos[key]
             obj = cls(amounts)
             object.__setattr__(obj, "pos", value.pos)
@@ -103,7 +105,7 @@ class Carryover:
 class Line:
     """One budget line: a 功能分类 项 (7-digit code) with its amounts."""
 
-    DESCRIPTION = "a budget line (basic, project, carryover, name, reduction)"
+    DESCRIPTION = N_("一个预算科目行（basic、project、carryover、name、reduction）")
     basic: BySource = field(default_factory=BySource)
     project: BySource = field(default_factory=BySource)
     carryover: Carryover = field(default_factory=Carryover)
@@ -302,7 +304,7 @@ class Prior:
 class Revision:
     """更正说明: a correction of a published edition."""
 
-    REASON = "更正说明的原因"
+    REASON = N_("更正说明的原因")
     date: datetime.date
     reason: str
 
@@ -315,7 +317,7 @@ class Revision:
 class Withdrawal(Revision):
     """撤回说明: a published edition taken back to draft (``budgetsite unpublish``)."""
 
-    REASON = "撤回说明的原因"
+    REASON = N_("撤回说明的原因")
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,7 @@ class Edition:
 
     def validate(self):
         from .schema import require_text
-        require_text(self, "department", "部门名称")
+        require_text(self, "department", N_("部门名称"))
 
 @dataclass(frozen=True)
 class GlossaryEntry:

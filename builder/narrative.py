@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 
 from .amounts import round_cents
 from .errors import BudgetError, Pos
+from .i18n import _
 
 
 def wan(value) -> str:
@@ -42,13 +43,13 @@ def pct(part, whole) -> str:
 
 def _need(value, what: str):
     if value is None:
-        raise ValueError(f"{what} is not given (add it under prior: in edition.yaml)")
+        raise ValueError(_("{what}没有给出（请在 edition.yaml 的 prior: 下填写）", what=what))
     return Decimal(value)
 
 
 def change(current, previous) -> str:
     """``增加0.80万元`` / ``减少66.26万元`` / ``持平``."""
-    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    current, previous = _need(current, _("本年数")), _need(previous, _("上年数"))
     diff = current - previous
     if not round_cents(diff):
         return "持平"
@@ -57,7 +58,7 @@ def change(current, previous) -> str:
 
 def rate(current, previous) -> str:
     """``增长5.44%`` / ``下降1.73%`` / ``持平`` (relative to last year)."""
-    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    current, previous = _need(current, _("本年数")), _need(previous, _("上年数"))
     diff = current - previous
     if not round_cents(diff):
         return "持平"
@@ -69,7 +70,7 @@ def rate(current, previous) -> str:
 
 def compare(current, previous) -> str:
     """``与上年预算数相同`` or ``与上年相比预算数增加0.80万元``."""
-    current, previous = _need(current, "the current figure"), _need(previous, "last year's figure")
+    current, previous = _need(current, _("本年数")), _need(previous, _("上年数"))
     if round_cents(current) == round_cents(previous):
         return "与上年预算数相同"
     return "与上年相比预算数" + change(current, previous)
@@ -84,7 +85,7 @@ def cn_date(value) -> str:
     if value is None:
         return MISSING_DATE
     if not isinstance(value, datetime.date):
-        raise ValueError(f"{value!r} is not a date")
+        raise ValueError(_("{value} 不是日期", value=repr(value)))
     return f"{value.year}年{value.month}月{value.day}日"
 
 
@@ -92,7 +93,7 @@ def _in(value, unit: str, base: str, what: str) -> Decimal:
     from .formats import UNIT_SCALE, scale
 
     if unit not in UNIT_SCALE:
-        raise ValueError(f"unknown unit '{unit}' (元, 万元 or 亿元)")
+        raise ValueError(_("未知的单位“{unit}”（应为 元、万元 或 亿元）", unit=unit))
     return _need(value, what) * scale(base, unit)
 
 
@@ -108,13 +109,13 @@ def money(value, unit="万元", decimals=2, thousands=False, trim=False, *, base
 
     zero = "0" if trim or not decimals else "0." + "0" * decimals
     style = NumberStyle(int(decimals), bool(thousands), zero, bool(trim))
-    return format_amount(_in(value, unit, base, "the figure"), style)
+    return format_amount(_in(value, unit, base, _("要显示的金额")), style)
 
 
 def delta(current, previous, unit="万元", trim=False, up="增加", down="减少", same="持平", *,
           base="万元") -> str:
     """The change from ``previous`` as text with its unit: ``减少876.75万元`` / ``持平``."""
-    diff = _in(current, unit, base, "the current figure") - _in(previous, unit, base, "last year's figure")
+    diff = _in(current, unit, base, _("本年数")) - _in(previous, unit, base, _("上年数"))
     if not _printed(diff, 2):
         return same
     amount = money(abs(diff), unit, 2, False, trim, base=unit)
@@ -126,8 +127,8 @@ def pct_delta(current, previous, up="增加", down="减少", same="持平", unit
     """The change from ``previous`` in per cent of it, computed from the figures as printed
     (in ``unit``, ``decimals`` places), as a reader would check it: ``减少57.14%``; from
     nothing to something is ``增加100.00%``."""
-    now = _printed(_in(current, unit, base, "the current figure"), decimals)
-    before = _printed(_in(previous, unit, base, "last year's figure"), decimals)
+    now = _printed(_in(current, unit, base, _("本年数")), decimals)
+    before = _printed(_in(previous, unit, base, _("上年数")), decimals)
     if now == before:
         return same
     if not before:
@@ -164,14 +165,14 @@ class _Unknown(jinja2.StrictUndefined):
         name = self._undefined_name
         obj = self._undefined_obj
         if obj is jinja2.utils.missing:
-            return f"unknown name '{name}' in an expression"
+            return _("表达式中有未知的名称“{name}”{hint}{listing}", name=name, hint="", listing="")
         known = sorted(k for k in (vars(obj) if hasattr(obj, "__dict__") else {}) if not k.startswith("_"))
         if isinstance(obj, dict):
             known = sorted(str(k) for k in obj)
         close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        listing = f" (known: {', '.join(known)})" if known and not close else ""
-        return f"unknown name '{name}' in an expression{hint}{listing}"
+        hint = _("；是不是“{close}”？", close=close[0]) if close else ""
+        listing = _("（可用的名称：{known}）", known=', '.join(known)) if known and not close else ""
+        return _("表达式中有未知的名称“{name}”{hint}{listing}", name=name, hint=hint, listing=listing)
 
 
 def _strict(function):
@@ -222,25 +223,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if operator == "**":
             number = (int, float, Decimal)
             if isinstance(right, number) and not isinstance(right, bool) and abs(right) > MAX_EXPONENT:
-                raise ExpressionLimit(f"乘方的指数 {right} 过大（最大 {MAX_EXPONENT}）")
+                raise ExpressionLimit(_("乘方的指数 {exponent} 过大（最大 {limit}）", exponent=right, limit=MAX_EXPONENT))
             if isinstance(right, int) and _bits(left) * max(abs(right), 1) > MAX_INT_BITS:
-                raise ExpressionLimit("乘方的结果过大")
+                raise ExpressionLimit(_("乘方的结果过大"))
         elif operator == "*":
             for one, other in ((left, right), (right, left)):
                 size = _size(one)
                 if size is not None and isinstance(other, int) and size * other > MAX_SIZE:
-                    raise ExpressionLimit(f"重复得到的文本或列表过长（超过 {MAX_SIZE} 个）")
+                    raise ExpressionLimit(_("重复得到的文本或列表过长（超过 {limit} 个）", limit=MAX_SIZE))
             if _bits(left) + _bits(right) > MAX_INT_BITS:
-                raise ExpressionLimit("乘法的结果过大")
+                raise ExpressionLimit(_("乘法的结果过大"))
         elif operator == "+":
             if (_size(left) or 0) + (_size(right) or 0) > MAX_SIZE:
-                raise ExpressionLimit(f"连接得到的文本或列表过长（超过 {MAX_SIZE} 个）")
+                raise ExpressionLimit(_("连接得到的文本或列表过长（超过 {limit} 个）", limit=MAX_SIZE))
         elif operator == "%":
             if isinstance(left, str) and re.search(r"%[-+ #0]*(\d{4,}|\*)|\.(\d{4,}|\*)", left):
-                raise ExpressionLimit("格式字符串中的宽度或精度过大")
+                raise ExpressionLimit(_("格式字符串中的宽度或精度过大"))
         elif operator == "<<":
             if isinstance(right, int) and _bits(left) + right > MAX_INT_BITS:
-                raise ExpressionLimit("移位的结果过大")
+                raise ExpressionLimit(_("移位的结果过大"))
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
@@ -252,24 +253,24 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
                 if len(args[1]) * (len(owner) + 1) > MAX_SIZE and len(owner) + len(args[1]) > 0:
                     if len(owner) + len(args[1]) * (len(owner) + 1) > MAX_SIZE:
-                        raise ExpressionLimit(f"替换得到的文本过长（超过 {MAX_SIZE} 个字符）")
+                        raise ExpressionLimit(_("替换得到的文本过长（超过 {limit} 个字符）", limit=MAX_SIZE))
             elif name == "join" and args:
                 items = args[0]
                 count = len(items) if hasattr(items, "__len__") else 0
                 if len(owner) * count > MAX_SIZE:
-                    raise ExpressionLimit(f"连接得到的文本过长（超过 {MAX_SIZE} 个字符）")
+                    raise ExpressionLimit(_("连接得到的文本过长（超过 {limit} 个字符）", limit=MAX_SIZE))
         return super().call(__context, __obj, *args, **kwargs)
 
     def format_string(self, s, args, kwargs, format_func=None):
         if re.search(r"\{[^{}]*:[^{}]*?(\d{4,})", s):
-            raise ExpressionLimit("格式字符串中的宽度或精度过大")
+            raise ExpressionLimit(_("格式字符串中的宽度或精度过大"))
         return super().format_string(s, args, kwargs, format_func)
 
 
 def _bound_widths(args, kwargs) -> None:
     for value in list(args) + list(kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
-            raise ExpressionLimit(f"参数 {value} 过大（文本最长 {MAX_SIZE} 个字符）")
+            raise ExpressionLimit(_("参数 {value} 过大（文本最长 {limit} 个字符）", value=value, limit=MAX_SIZE))
 
 
 def _bounded_filter(function):
@@ -323,8 +324,8 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     def chart(name: str, title: str | None = None) -> str:
         available = charts or {}
         if name not in available:
-            known = ", ".join(sorted(available)) or "none"
-            raise ValueError(f"unknown chart '{name}' (charts: {known})")
+            known = ", ".join(sorted(available)) or _("没有图表")
+            raise ValueError(_("未知的图表“{name}”（可用的图表：{known}）", name=name, known=known))
         placed.append((name, title))
         return f"{CHART_MARK}{len(placed) - 1}"
 
@@ -333,10 +334,10 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
         template = _ENV.from_string(text)
         template.filename = shown
     except jinja2.TemplateSyntaxError as exc:
-        raise BudgetError(Pos(shown, exc.lineno or 0), f"expression syntax: {exc.message}") from None
+        raise BudgetError(Pos(shown, exc.lineno or 0), _("表达式语法错误：{error}", error=exc.message)) from None
     except (RecursionError, MemoryError, SyntaxError):
         raise BudgetError(Pos(shown, _first_block_line(text)),
-                          "表达式过于复杂（嵌套过深或过长），无法计算：请简化它") from None
+                          _("表达式过于复杂（嵌套过深或过长），无法计算：请简化它")) from None
     try:
         base = names.get("unit") or "万元"
         bound = {n: _strict(functools.partial(f, base=base)) for n, f in UNIT_FUNCTIONS.items()}
@@ -347,20 +348,22 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     except jinja2.sandbox.SecurityError as exc:
         line = _template_line(exc, shown)
         named = re.search(r"'([^']+)'", str(exc))
-        what = f"“{named.group(1)}”" if named else "此操作"
-        raise BudgetError(Pos(shown, line),
-                          f"表达式只能读取数据：{what}会修改数据或不安全，不能在表达式中使用") from None
+        if named:
+            message = _("表达式只能读取数据：“{name}”会修改数据或不安全，不能在表达式中使用", name=named.group(1))
+        else:
+            message = _("表达式只能读取数据：此操作会修改数据或不安全，不能在表达式中使用")
+        raise BudgetError(Pos(shown, line), message) from None
     except ExpressionLimit as exc:
-        raise BudgetError(Pos(shown, _template_line(exc, shown)), f"表达式超出限制：{exc}") from None
+        raise BudgetError(Pos(shown, _template_line(exc, shown)), _("表达式超出限制：{reason}", reason=exc)) from None
     except _Timeout as exc:
         raise BudgetError(Pos(shown, _template_line(exc, shown)),
-                          f"表达式计算超过 {RENDER_SECONDS} 秒，已中止：请简化循环或计算") from None
+                          _("表达式计算超过 {seconds} 秒，已中止：请简化循环或计算", seconds=RENDER_SECONDS)) from None
     except (RecursionError, MemoryError) as exc:
         line = _template_line(exc, shown) or _first_block_line(text)
-        raise BudgetError(Pos(shown, line), "表达式过于复杂（递归过深或占用内存过多），无法计算：请简化它") from None
+        raise BudgetError(Pos(shown, line), _("表达式过于复杂（递归过深或占用内存过多），无法计算：请简化它")) from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
         line = _template_line(exc, shown)
-        raise BudgetError(Pos(shown, line), f"expression failed: {exc}") from None
+        raise BudgetError(Pos(shown, line), _("表达式计算出错：{error}", error=exc)) from None
 
 
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -388,8 +391,8 @@ def _check_blocks(text: str, shown: str) -> None:
         inner = block[2:-2] if len(block) >= 4 else block
         line = text[:begin].count("\n") + 1
         if len(block) > MAX_EXPRESSION:
-            raise BudgetError(Pos(shown, line), f"表达式过长（{len(block)}个字符，最多 {MAX_EXPRESSION} 个）："
-                                                "请把长文字写在表达式之外")
+            raise BudgetError(Pos(shown, line), _("表达式过长（{length}个字符，最多 {limit} 个）：请把长文字写在表达式之外",
+                                                  length=len(block), limit=MAX_EXPRESSION))
         depth = deepest = 0
         quote = None
         for char in inner:
@@ -404,7 +407,8 @@ def _check_blocks(text: str, shown: str) -> None:
             elif char in _CLOSE:
                 depth -= 1
         if deepest > MAX_NESTING:
-            raise BudgetError(Pos(shown, line), f"表达式的括号嵌套过深（{deepest}层，最多 {MAX_NESTING} 层）：请简化它")
+            raise BudgetError(Pos(shown, line), _("表达式的括号嵌套过深（{depth}层，最多 {limit} 层）：请简化它",
+                                                  depth=deepest, limit=MAX_NESTING))
         start = end
 
 
@@ -466,6 +470,6 @@ def render_narrative(text: str, shown: str, names: dict, allow_html: bool, ancho
         mark = f"<p>{CHART_MARK}{i}</p>"
         if mark not in html:
             line = next((n for n, t in enumerate(text.splitlines(), 1) if "chart(" in t), 0)
-            raise BudgetError(Pos(shown, line), f"chart '{name}' must stand on a line of its own")
+            raise BudgetError(Pos(shown, line), _("图表“{name}”必须单独占一行", name=name))
         html = html.replace(mark, chart_html(name, title) if chart_html else "")
     return Rendered(html, rendered.headings, placed)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BudgetError, Pos
+from .i18n import _
 from .load import SourceEdition, load_site
 
 
@@ -117,10 +118,10 @@ def new_edition(site_dir: Path, year: int) -> NewEdition:
     latest = site.editions[-1]
     target = root / "content" / str(year)
     if target.exists():
-        raise BudgetError(Pos(f"content/{year}"), f"edition {year} already exists")
+        raise BudgetError(Pos(f"content/{year}"), _("{year}年版已经存在", year=year))
     if year <= latest.edition.year:
         raise BudgetError(Pos(f"content/{year}"),
-                          f"the new edition must be later than the latest one ({latest.edition.year})")
+                          _("新版本的年度必须晚于最新的版本（{latest}年）", latest=latest.edition.year))
     source_dir = root / latest.folder
     tmp = root / "content" / f".new-{year}"
     if tmp.exists():
@@ -131,13 +132,13 @@ def new_edition(site_dir: Path, year: int) -> NewEdition:
     tmp.rename(target)
     rel = f"content/{year}"
     todo = [
-        f"{rel}/budget.yaml: enter the {year} approved figures (every amount is 0 now), and the 批复数 "
-        "under approved: where the printed totals differ from the sums (尾差)",
-        f"{rel}/edition.yaml: set date: (the date of the 情况说明) and check the units",
-        f"{rel}/explanation.md: update the reasons for the changes (主要原因…) — the figures follow the data",
-        f"{rel}/overview.md: check 职责 and 机构设置 (staff numbers) for {year}",
-        f"{rel}/performance/: update each 绩效目标表 for {year}",
-        f"then run `budgetsite check --edition {year}` until it reports no error",
+        _("{folder}/budget.yaml：填入{year}年批复的预算数（现在各金额都是0）；印出的合计与各项之和有尾差时，"
+          "在 approved: 下填写批复数", folder=rel, year=year),
+        _("{folder}/edition.yaml：填写 date:（情况说明的日期），并核对单位（units）", folder=rel),
+        _("{folder}/explanation.md：更新增减变化的原因（主要原因…）——其中的数字会随数据自动更新", folder=rel),
+        _("{folder}/overview.md：核对{year}年的职责和机构设置（人员编制数）", folder=rel, year=year),
+        _("{folder}/performance/：更新{year}年的各张绩效目标表", folder=rel, year=year),
+        _("最后运行 `budgetsite check --edition {year}`，直到没有错误", year=year),
     ]
     return NewEdition(target, latest.edition.year, todo)
 

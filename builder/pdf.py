@@ -28,6 +28,7 @@ from typing import Callable
 
 from .errors import BudgetError, Pos
 from .findings import Finding
+from .i18n import _
 
 VARIANT = "pdf/a-3u"
 HASH_FILE = ".pdf-hash"  # beside the PDF in the output: the hash of its inputs
@@ -164,8 +165,8 @@ def missing_glyphs(job: PrintJob, sources: list[tuple[str, str]]) -> list[Findin
                     for n, line in enumerate(text.splitlines(), start=1) if char in line),
                    Pos("templates/print.html"))
         findings.append(Finding(pos, "error", "font-glyph",
-                                f"character '{char}' (U+{ord(char):04X}) has no glyph in the "
-                                f"bundled fonts (theme/fonts); replace it or add it to the fonts"))
+                                _("字符“{char}”（U+{code}）在内置字体（theme/fonts）中没有字形："
+                                  "请换掉这个字符，或把它加进字体", char=char, code=f"{ord(char):04X}")))
     return sorted(findings, key=lambda f: (f.pos.file, f.pos.line))
 
 
@@ -255,7 +256,7 @@ def _fetcher(job: PrintJob, refused: list[str]):
                     return super().fetch(url, headers)
             if url not in refused:
                 refused.append(url)
-            raise ValueError(f"PDF 只读取站点和主题中的文件，已拒绝：{url}")
+            raise ValueError(_("PDF 只读取站点和主题中的文件，已拒绝：{url}", url=url))
 
     return SiteFetcher(allowed_protocols=("file", "data"))  # no network
 
@@ -285,11 +286,12 @@ def refused_resources(job: PrintJob, urls: list[str], sources: list[tuple[str, s
                     for n, line in enumerate(text.splitlines(), start=1) if raw in line),
                    Pos("templates/print.html"))
         if re.match(r"(?i)(https?|ftp):", url):
-            message = (f"PDF 不嵌入网络上的资源：{raw}（生成 PDF 不联网）；"
-                       f"请把文件下载到站点目录中，用相对路径引用")
+            message = _("PDF 不嵌入网络上的资源：{raw}（生成 PDF 不联网）；"
+                        "请把文件下载到站点目录中，用相对路径引用", raw=raw)
         else:
-            message = (f"PDF 不嵌入站点以外的文件：{raw}（即 {unquote(url)}）；"
-                       f"PDF 只读取站点目录和主题目录中的文件，请把文件放进站点目录，用相对路径引用")
+            message = _("PDF 不嵌入站点以外的文件：{raw}（即 {path}）；"
+                        "PDF 只读取站点目录和主题目录中的文件，请把文件放进站点目录，用相对路径引用",
+                        raw=raw, path=unquote(url))
         findings.append(Finding(pos, "error", "pdf-resource", message))
     return sorted(findings, key=lambda f: (f.pos.file, f.pos.line))
 
@@ -434,9 +436,9 @@ def render_pdf(job: PrintJob) -> tuple[bytes, list[str]]:
             import weasyprint
             from weasyprint.text.fonts import FontConfiguration
         except OSError as exc:  # its system libraries are missing
-            raise BudgetError(None, f"the PDF needs Pango, which WeasyPrint could not load ({exc}); "
-                                    "install it (Debian/Ubuntu: apt-get install libpango-1.0-0 "
-                                    "libpangoft2-1.0-0) or build with --no-pdf") from None
+            raise BudgetError(None, _("生成 PDF 需要 Pango，但 WeasyPrint 无法加载它（{error}）："
+                                      "请安装它（Debian/Ubuntu：apt-get install libpango-1.0-0 "
+                                      "libpangoft2-1.0-0），或用 --no-pdf 生成不带 PDF 的网站", error=exc)) from None
 
     logger = logging.getLogger("weasyprint")
     collect = _Collect()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import BudgetError, Pos
+from .i18n import N_, _
 from .schema import convert, read
 from .yamlload import YMap, load_yaml
 
@@ -132,7 +133,7 @@ class ListBlock:
 
 @dataclass(frozen=True)
 class LevelSpec:
-    DESCRIPTION = "a grouping level: its header, or {header, role}"
+    DESCRIPTION = N_("一个分组层级：它的表头，或 {header, role}")
     header: str
     role: Literal["一级", "二级"] | None = None  # the standard's 一级 / 二级 (checked against the tree)
 
@@ -180,7 +181,7 @@ class IndicatorsBlock:
 
 @dataclass(frozen=True)
 class Block:
-    DESCRIPTION = "a block: {facts: …}, {funds: …}, {goals: …}, {list: …} or {indicators: …}"
+    DESCRIPTION = N_("一个区块：{facts: …}、{funds: …}、{goals: …}、{list: …} 或 {indicators: …}")
     facts: FactsBlock | None = None
     funds: FundsBlock | None = None
     goals: GoalsBlock | None = None
@@ -258,23 +259,24 @@ def _validate(layout: PerfLayout, shown: str) -> None:
     for block, pos in zip(layout.blocks, getattr(layout.blocks, "item_pos", [None] * len(layout.blocks))):
         given = [k for k in ("facts", "funds", "goals", "list", "indicators") if getattr(block, k) is not None]
         if len(given) != 1:
-            raise BudgetError(pos or Pos(shown, 1), "每个 block 只能是 facts、funds、goals、list、indicators 中的一种")
+            raise BudgetError(pos or Pos(shown, 1), _("每个 block 只能是 facts、funds、goals、list、indicators 中的一种"))
     ind = layout.indicators
     if ind is not None:
         if not ind.levels:
-            raise BudgetError(Pos(shown, 1), "indicators 至少要有一个分组层级（levels）")
+            raise BudgetError(Pos(shown, 1), _("indicators 至少要有一个分组层级（levels）"))
         if not ind.columns:
             object.__setattr__(ind, "columns", _default_columns(ind))
         for col in ind.columns:
             if (col.level is None) == (col.key is None):
-                raise BudgetError(Pos(shown, 1), "indicators 的每一列要么是 level: N（分组层级），要么是 key（指标的一项）")
+                raise BudgetError(Pos(shown, 1), _("indicators 的每一列要么是 level: N（分组层级），要么是 key（指标的一项）"))
             if col.level is not None and not 1 <= col.level <= len(ind.levels):
-                raise BudgetError(Pos(shown, 1), f"indicators 的列 level: {col.level} 超出了 levels 的层数（{len(ind.levels)}）")
+                raise BudgetError(Pos(shown, 1), _("indicators 的列 level: {level} 超出了 levels 的层数（{count}）",
+                                                     level=col.level, count=len(ind.levels)))
         if len([c for c in ind.columns if c.kind == "name"]) < 1:
-            raise BudgetError(Pos(shown, 1), "indicators 要有一列 kind: name（三级指标名称）")
+            raise BudgetError(Pos(shown, 1), _("indicators 要有一列 kind: name（三级指标名称）"))
     for block in layout.blocks_of("funds"):
         if block.style == "matrix" and any(c.key is None for c in block.columns):
-            raise BudgetError(Pos(shown, 1), "funds 为 matrix 时每一列都要有 key")
+            raise BudgetError(Pos(shown, 1), _("funds 为 matrix 时每一列都要有 key"))
 
 
 def _default_columns(ind: IndicatorsBlock) -> list[IndicatorColumn]:
@@ -288,12 +290,12 @@ _CACHE: dict = {}
 
 def read_layout(data, shown: str) -> PerfLayout:
     if not isinstance(data, YMap):
-        raise BudgetError(Pos(shown, 1), "绩效表样式（layout）应是一个映射（id、title、blocks …）")
+        raise BudgetError(Pos(shown, 1), _("绩效表样式（layout）应是一个映射（id、title、blocks …）"))
     key = (shown, id(data))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is data:
         return hit[1]
-    layout = read(data, PerfLayout, Pos(shown, 1), "layout")
+    layout = read(data, PerfLayout, Pos(shown, 1), _("绩效表样式"))
     _validate(layout, shown)
     object.__setattr__(layout, "shown", shown)
     if not layout.units:
@@ -318,12 +320,12 @@ def _aliases() -> YMap:
 def find_layout(name: str, site_dir: Path, fmt, pos: Pos | None, seen: tuple = ()) -> PerfLayout:
     """The layout ``name``: the format's (alias or inline), the site's own, else a bundled one."""
     if name in seen:
-        raise BudgetError(pos, f"绩效表样式 '{name}' 的别名形成循环：{' → '.join(seen + (name,))}")
+        raise BudgetError(pos, _("绩效表样式 '{name}' 的别名形成循环：{chain}", name=name, chain=' → '.join(seen + (name,))))
     own = (getattr(fmt, "performance", None) or {}).get(name)
     if isinstance(own, str):
         return find_layout(own, site_dir, fmt, pos, seen + (name,))
     if isinstance(own, YMap):
-        return read_layout(own, f"format {fmt.id}: performance.{name}")
+        return read_layout(own, _("格式 {id}：performance.{name}", id=fmt.id, name=name))
     if isinstance(name, str) and name.replace("-", "").replace("_", "").isalnum():
         path = Path(site_dir) / SITE_FOLDER / f"{name}.yaml"
         if path.is_file():
@@ -338,5 +340,5 @@ def find_layout(name: str, site_dir: Path, fmt, pos: Pos | None, seen: tuple = (
     site_own = sorted(p.stem for p in (Path(site_dir) / SITE_FOLDER).glob("*.yaml"))
     known = sorted(set(bundled_layouts()) | set(site_own) | set(_aliases())
                    | set((getattr(fmt, "performance", None) or {})))
-    raise BudgetError(pos, f"未知的绩效表样式 '{name}'：可用的有 {', '.join(known)}"
-                           f"（也可以在站点的 {SITE_FOLDER}/ 文件夹中自定义）")
+    raise BudgetError(pos, _("未知的绩效表样式 '{name}'：可用的有 {known}（也可以在站点的 {folder}/ 文件夹中自定义）",
+                             name=name, known=', '.join(known), folder=SITE_FOLDER))

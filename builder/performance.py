@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from typing import Literal
 
 from .errors import BudgetError, Pos
+from .i18n import N_, _
 from .model import ZERO
 from .schema import convert, read
 from .perflayouts import FundsBlock, IndicatorsBlock, ListBlock, PerfLayout, find_layout
@@ -131,7 +132,7 @@ def level1_of(level2: str) -> list[str]:
 class Cell:
     """A cell's text as printed; ``truncated`` when the source cuts it off."""
 
-    DESCRIPTION = "text, or {text: …, truncated: true, note: …}"
+    DESCRIPTION = N_("文本，或 {text: …, truncated: true, note: …}")
     text: str = ""
     truncated: bool = False
     note: str | None = None
@@ -301,7 +302,7 @@ def load_performance(root: Path, folder: str, fmt=None) -> list:
         shown = f"{folder}/performance/{path.name}"
         data = load_yaml(path, shown)
         if not isinstance(data, YMap):
-            raise BudgetError(Pos(shown, 1), "绩效目标表文件应是一个映射（键: 值）")
+            raise BudgetError(Pos(shown, 1), _("绩效目标表文件应是一个映射（键: 值）"))
         table = read_table(data, Path(root), fmt, shown)
         table.file, table.anchor = shown, _anchor(path.stem, index)
         tables.append(table)
@@ -310,9 +311,10 @@ def load_performance(root: Path, folder: str, fmt=None) -> list:
 
 def _unknown(key, allowed, pos: Pos, what: str) -> BudgetError:
     close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return BudgetError(pos, f"unknown key '{key}' in {what}{hint}; allowed keys: {', '.join(map(str, allowed))}"
-                            "（绩效表样式没有声明这一项：请检查拼写，或在样式中增加它）")
+    hint = _("（是不是“{close}”？）", close=close[0]) if close else ""
+    return BudgetError(pos, _("未知的键“{key}”（在{what}中）{hint}；可用的键：{allowed}"
+                              "（绩效表样式没有声明这一项：请检查拼写，或在样式中增加它）",
+                              key=key, what=what, hint=hint, allowed=', '.join(map(str, allowed))))
 
 
 def read_table(data: YMap, root: Path, fmt, shown: str) -> PerfTable:
@@ -333,8 +335,9 @@ def read_table(data: YMap, root: Path, fmt, shown: str) -> PerfTable:
             raise _unknown(k, [k for k in COMMON if k != "type"] + list(shape), data.key_pos[k], Path(shown).name)
     common = read(common_raw, Common, Pos(shown, 1), Path(shown).name)
     if common.amount_unit and common.amount_unit not in layout.units:
-        raise BudgetError(common.where["amount_unit"], f"amount_unit: {common.amount_unit} 不可用：样式 {layout.id} "
-                                                      f"的金额单位只能是 {'、'.join(layout.units)}")
+        raise BudgetError(common.where["amount_unit"], _("amount_unit: {unit} 不可用：样式 {layout} 的金额单位只能是 {units}",
+                                                        unit=common.amount_unit, layout=layout.id,
+                                                        units='、'.join(layout.units)))
     declared = [f.key for f in layout.footer]
     for k in common.footer:
         if k not in declared:
@@ -348,8 +351,8 @@ def read_table(data: YMap, root: Path, fmt, shown: str) -> PerfTable:
     if not table.redacted:
         for spec in layout.fact_specs():
             if spec.required and not table.text(spec.key):
-                raise BudgetError(data.pos, f"缺少 {spec.label}（{spec.key}）：请填写"
-                                            "（原文遮蔽时写 redacted: true）")
+                raise BudgetError(data.pos, _("缺少 {label}（{key}）：请填写（原文遮蔽时写 redacted: true）",
+                                              label=spec.label, key=spec.key))
     return table
 
 
@@ -360,7 +363,7 @@ def _shape(layout: PerfLayout) -> dict:
     for spec in layout.fact_specs():
         if spec.kind == "sum":
             continue
-        head, _, rest = spec.key.partition(".")
+        head, _dot, rest = spec.key.partition(".")
         reader = _money if spec.kind == "money" else _cell
         if rest:
             nested.setdefault(head, {})[rest] = reader
@@ -368,7 +371,7 @@ def _shape(layout: PerfLayout) -> dict:
             shape[head] = reader
     for lst in layout.blocks_of("list"):
         for path in (lst.total.facts.values() if lst.total else ()):
-            head, _, rest = path.partition(".")
+            head, _dot, rest = path.partition(".")
             if rest:
                 nested.setdefault(head, {})[rest] = _cell
             else:
@@ -400,7 +403,7 @@ def _mapping_reader(subs: dict):
         if value is None:
             return {}
         if not isinstance(value, YMap):
-            raise BudgetError(pos, f"{what}: 应是一个映射（{', '.join(subs)}）")
+            raise BudgetError(pos, _("{what}: 应是一个映射（{keys}）", what=what, keys=', '.join(subs)))
         out = {}
         for k, v in value.items():
             if k not in subs:
@@ -419,7 +422,7 @@ def _funds_reader(block: FundsBlock):
         if value is None:
             return {}
         if not isinstance(value, YMap):
-            raise BudgetError(pos, f"{what}: 应是一个映射")
+            raise BudgetError(pos, _("{what}: 应是一个映射", what=what))
         out = {}
         allowed = [c.key for c in keyed] + flat_sources + ["total"] + (["weight"] if block.score else [])
         for k, v in value.items():
@@ -444,11 +447,11 @@ def _list_reader(block: ListBlock):
         if value is None:
             return []
         if not isinstance(value, YList):
-            raise BudgetError(pos, f"{what}: 应是一个列表（每项以“- ”开头）")
+            raise BudgetError(pos, _("{what}: 应是一个列表（每项以“- ”开头）", what=what))
         rows = []
         for item, ipos in zip(value, value.item_pos):
             if not isinstance(item, YMap):
-                raise BudgetError(ipos, f"{what}: 每一项应是一个映射（{', '.join(columns)}）")
+                raise BudgetError(ipos, _("{what}: 每一项应是一个映射（{keys}）", what=what, keys=', '.join(columns)))
             row, row_where = {}, {}
             for k, v in item.items():
                 if k not in columns:
@@ -478,19 +481,19 @@ def _indicators_reader(block: IndicatorsBlock):
 
     def record(item, ipos, groups) -> Indicator:
         if not isinstance(item, YMap):
-            raise BudgetError(ipos, "每个指标应是一个映射（如 {name: …, value: …}）")
+            raise BudgetError(ipos, _("每个指标应是一个映射（如 {name: …, value: …}）"))
         values, where = {}, {}
         for k, v in item.items():
             kpos = item.key_pos[k]
             if k not in keys and k not in block.shared:
-                raise _unknown(k, allowed, kpos, "指标")
+                raise _unknown(k, allowed, kpos, _("指标"))
             kind = keys[k].kind if k in keys else "target"
             values[k] = convert(v, Decimal | None, kpos, k) if kind in ("weight", "score") else _cell(v, kpos, k)
             where[k] = kpos
         for shared, targets in block.shared.items():
             if shared in values and any(t in values for t in targets):
-                raise BudgetError(ipos, f"an indicator has either {shared} (all of {', '.join(targets)}) "
-                                        f"or {'/'.join(targets)}, not both（{shared} 与 {'、'.join(targets)} 只能写一种）")
+                raise BudgetError(ipos, _("一个指标只能写 {shared}（代表 {all} 全部）或 {either} 中的一种，不能两者都写",
+                                          shared=shared, all=', '.join(targets), either='/'.join(targets)))
         if quantity is not None and isinstance(values.get(quantity.key), Cell):
             _split(values, where, quantity, operator, unit)
         return Indicator(values, where, ipos, groups)
@@ -502,8 +505,8 @@ def _indicators_reader(block: IndicatorsBlock):
                 out.pos, out.item_pos = pos, []
                 return out
             if not isinstance(value, YList):
-                raise BudgetError(pos, f"{what}: 应是指标的列表（每项以“- ”开头），"
-                                       f"此处的层级是 {' → '.join(l.header for l in block.levels)}")
+                raise BudgetError(pos, _("{what}: 应是指标的列表（每项以“- ”开头），此处的层级是 {levels}",
+                                         what=what, levels=' → '.join(l.header for l in block.levels)))
             out = YList(record(item, ipos, groups) for item, ipos in zip(value, value.item_pos))
             out.pos, out.item_pos = value.pos, value.item_pos
             return out
@@ -512,8 +515,8 @@ def _indicators_reader(block: IndicatorsBlock):
             out.pos, out.key_pos = pos, {}
             return out
         if not isinstance(value, YMap):
-            raise BudgetError(pos, f"{what}: 应是“{block.levels[level].header}”的映射"
-                                   f"（层级：{' → '.join(l.header for l in block.levels)}）")
+            raise BudgetError(pos, _("{what}: 应是“{header}”的映射（层级：{levels}）", what=what, header=block.levels[level].header,
+                                     levels=' → '.join(l.header for l in block.levels)))
         out = YMap()
         out.pos, out.key_pos = value.pos, {}
         for k, v in value.items():

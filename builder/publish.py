@@ -19,6 +19,7 @@ from pathlib import Path
 from . import freeze
 from .errors import BudgetError, Pos
 from .findings import Finding
+from .i18n import _
 from .model import Edition
 from .schema import read
 from .yamlload import parse_yaml
@@ -48,13 +49,15 @@ def incomplete(source, fmt) -> list[Finding]:
     if all_zero(source.budget):
         findings.append(Finding(
             _status_pos(source), "error", RULE,
-            f"{ed.year}年版还不能发布：{source.folder}/budget.yaml 中各科目（lines）的金额全部为0"
-            "（budgetsite new 生成的初始状态）。请先填入批复的预算数，再设为 status: published"))
+            _("{year}年版还不能发布：{folder}/budget.yaml 中各科目（lines）的金额全部为0"
+              "（budgetsite new 生成的初始状态）。请先填入批复的预算数，再设为 status: published",
+              year=ed.year, folder=source.folder)))
     if fmt is not None and getattr(fmt, "dated", False) and ed.date is None:
         findings.append(Finding(
             _status_pos(source), "error", RULE,
-            f"{ed.year}年版还不能发布：edition.yaml 没有 date:（情况说明的日期，YYYY-MM-DD），"
-            f"而格式“{getattr(fmt, 'name', '') or getattr(fmt, 'id', '')}”要求注明日期"))
+            _("{year}年版还不能发布：edition.yaml 没有 date:（情况说明的日期，YYYY-MM-DD），"
+              "而格式“{format}”要求注明日期",
+              year=ed.year, format=getattr(fmt, "name", "") or getattr(fmt, "id", ""))))
     return findings
 
 
@@ -82,8 +85,8 @@ def _set_draft(lines: list[str], line: int, shown: str) -> None:
     body = text.rstrip("\r\n")
     match = _STATUS.match(body)
     if not match:
-        raise BudgetError(Pos(shown, line), "无法自动修改这一行的 status：请手工改为 status: draft，"
-                                            "并在 withdrawals: 中记录撤回说明")
+        raise BudgetError(Pos(shown, line), _("无法自动修改这一行的 status：请手工改为 status: draft，"
+                                              "并在 withdrawals: 中记录撤回说明"))
     head, tail = match.group("head") + "draft", match.group("tail")
     if tail.strip():  # keep the comment where it was
         head += " " * (len("published") + 2 * len(match.group("q")) - len("draft"))
@@ -110,8 +113,8 @@ def _add_withdrawal(lines: list[str], key_line: int | None, date: datetime.date,
     if value == "[]":
         lines[key_line - 1] = key.replace("[]", "", 1).rstrip() + "\n"
     elif value:
-        raise BudgetError(Pos(shown, key_line), "withdrawals: 不是逐行列出的列表，无法自动追加：请改为每条一行"
-                                                "（- {date: …, reason: …}）后再运行")
+        raise BudgetError(Pos(shown, key_line), _("withdrawals: 不是逐行列出的列表，无法自动追加：请改为每条一行"
+                                                  "（{example}）后再运行", example="- {date: …, reason: …}"))
     last, dash = key_line, None  # the last line of the block, the indentation of its items
     for number in range(key_line + 1, len(lines) + 1):
         text = lines[number - 1]
@@ -136,20 +139,25 @@ def unpublish(site_dir: Path, year: int, reason: str, date: datetime.date | None
     root = Path(site_dir)
     reason = (reason or "").strip()
     if not reason:
-        raise UnpublishUsageError(None, "请用 --reason 说明撤回的理由（页面和PDF会显示撤回说明）")
+        raise UnpublishUsageError(None, _("请用 --reason 说明撤回的理由（页面和PDF会显示撤回说明）"))
     folder = f"content/{year}"
     shown = f"{folder}/edition.yaml"
     path = root / shown
     if not path.is_file():
         known = sorted(p.name for p in (root / "content").iterdir()
                        if p.is_dir() and p.name.isdigit()) if (root / "content").is_dir() else []
-        raise UnpublishUsageError(Pos(folder), f"没有{year}年版：{shown} 不存在（现有版本：{'、'.join(known) or '无'}）")
+        if known:
+            raise UnpublishUsageError(Pos(folder), _("没有{year}年版：{file} 不存在（现有版本：{known}）",
+                                                     year=year, file=shown, known="、".join(known)))
+        raise UnpublishUsageError(Pos(folder), _("没有{year}年版：{file} 不存在（还没有任何版本）",
+                                                 year=year, file=shown))
     date = date or datetime.date.today()
     text = path.read_text(encoding="utf-8")
     edition = read(parse_yaml(text, shown), Edition, Pos(shown, 1), "edition.yaml")
     if edition.status != "published":
         raise UnpublishUsageError(Pos(shown, edition.where.get("status", edition.pos).line),
-                                  f"{year}年版不是已发布状态（status: {edition.status}），无需撤回")
+                                  _("{year}年版不是已发布状态（status: {status}），无需撤回",
+                                    year=year, status=edition.status))
     lines = text.splitlines(keepends=True)
     _set_draft(lines, edition.where["status"].line, shown)
     withdrawals = edition.where.get("withdrawals")
@@ -157,8 +165,9 @@ def unpublish(site_dir: Path, year: int, reason: str, date: datetime.date | None
     new_text = "".join(lines)
     after = read(parse_yaml(new_text, shown), Edition, Pos(shown, 1), "edition.yaml")
     if after.status != "draft" or len(after.withdrawals) != len(edition.withdrawals) + 1:
-        raise BudgetError(Pos(shown), "无法自动修改 edition.yaml：请手工改为 status: draft，"
-                                      "并在 withdrawals: 中记录撤回说明（- {date: YYYY-MM-DD, reason: …}）")
+        raise BudgetError(Pos(shown), _("无法自动修改 edition.yaml：请手工改为 status: draft，"
+                                        "并在 withdrawals: 中记录撤回说明（{example}）",
+                                        example="- {date: YYYY-MM-DD, reason: …}"))
     frozen = freeze.load_manifest(root)
     entry = frozen.entries.get(str(year))
     if entry is not None:

@@ -17,6 +17,7 @@ import typing
 from decimal import Decimal
 
 from .errors import BudgetError, Pos
+from .i18n import _
 from .yamlload import YList, YMap
 
 _NoneType = type(None)
@@ -25,31 +26,38 @@ _NoneType = type(None)
 def describe(tp) -> str:
     origin = typing.get_origin(tp)
     if tp is Decimal:
-        return "an amount (a number such as 12.34)"
+        return _("一个金额（数字，如 12.34）")
     if tp is str:
-        return "text"
+        return _("文本")
     if tp is int:
-        return "a whole number"
+        return _("一个整数")
     if tp is bool:
-        return "true or false"
+        return _("true 或 false")
     if tp is datetime.date:
-        return "a date (YYYY-MM-DD)"
+        return _("一个日期（YYYY-MM-DD）")
     if origin is typing.Literal:
-        return "one of " + ", ".join(str(a) for a in typing.get_args(tp))
+        return _("以下之一：{choices}", choices=", ".join(str(a) for a in typing.get_args(tp)))
     if origin is list:
-        return "a list"
+        return _("一个列表")
     if origin is dict:
-        return "a mapping (key: value)"
+        return _("一个映射（键: 值）")
     if dataclasses.is_dataclass(tp) or hasattr(tp, "from_yaml"):
-        return getattr(tp, "DESCRIPTION", "a mapping")
+        description = getattr(tp, "DESCRIPTION", None)  # marked N_("…") where it is defined
+        return _(description) if description else _("一个映射")
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(describe(a) for a in typing.get_args(tp) if a is not _NoneType)
+        return _("或").join(describe(a) for a in typing.get_args(tp) if a is not _NoneType)
     return str(tp)
 
 
 def _show(value) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) < 40 else text[:37] + "..."
+
+
+def _should_be(what: str, value, tp, hint: str = "") -> str:
+    """The message of a value of the wrong type: what it is, and what it should be."""
+    return _("{what}：{value} 不符合要求，应填写{expected}{hint}",
+             what=what, value=_show(value), expected=describe(tp), hint=hint)
 
 
 def convert(value, tp, pos: Pos, what: str):
@@ -66,7 +74,7 @@ def convert(value, tp, pos: Pos, what: str):
                 return convert(value, arg, pos, what)
             except BudgetError:
                 continue
-        raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+        raise BudgetError(pos, _should_be(what, value, tp))
     hook = getattr(tp, "from_yaml", None) if isinstance(tp, type) else None
     if hook is not None:
         return hook(value, pos, what)
@@ -76,31 +84,31 @@ def convert(value, tp, pos: Pos, what: str):
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             hint = ""
             if isinstance(value, str) and "," in value:
-                hint = " (write it without thousands separators)"
-            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}{hint}")
+                hint = _("（请去掉千位分隔符“,”）")
+            raise BudgetError(pos, _should_be(what, value, tp, hint))
         return Decimal(value)
     if tp is str:
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return str(value)
         if not isinstance(value, str):
-            raise BudgetError(pos, f"{what}: {_show(value)} should be text")
+            raise BudgetError(pos, _should_be(what, value, tp))
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+            raise BudgetError(pos, _should_be(what, value, tp))
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise BudgetError(pos, f"{what}: {_show(value)} should be true or false")
+            raise BudgetError(pos, _should_be(what, value, tp))
         return value
     if tp is datetime.date:
         if not isinstance(value, datetime.date):
-            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+            raise BudgetError(pos, _should_be(what, value, tp))
         return value
     if origin is typing.Literal:
         allowed = typing.get_args(tp)
         if value not in allowed:
-            raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(tp)}")
+            raise BudgetError(pos, _should_be(what, value, tp))
         return value
     if origin is list:
         (item_tp,) = typing.get_args(tp)
@@ -108,9 +116,9 @@ def convert(value, tp, pos: Pos, what: str):
             value = YList()
             value.pos, value.item_pos = pos, []
         if not isinstance(value, YList):
-            raise BudgetError(pos, f"{what}: should be a list (items starting with '- ')")
+            raise BudgetError(pos, _("{what}：应是一个列表（每项以“- ”开头）", what=what))
         result = YList(
-            convert(item, item_tp, ipos, f"{what} item {i + 1}")
+            convert(item, item_tp, ipos, _("{what} 第 {number} 项", what=what, number=i + 1))
             for i, (item, ipos) in enumerate(zip(value, value.item_pos))
         )
         result.pos, result.item_pos = value.pos, value.item_pos
@@ -121,12 +129,12 @@ def convert(value, tp, pos: Pos, what: str):
             value = YMap()
             value.pos, value.key_pos = pos, {}
         if not isinstance(value, YMap):
-            raise BudgetError(pos, f"{what}: should be a mapping (key: value)")
+            raise BudgetError(pos, _("{what}：应是一个映射（键: 值）", what=what))
         result = YMap()
         result.pos, result.key_pos = value.pos, {}
         for k, v in value.items():
-            key = convert(k, key_tp, value.key_pos[k], f"{what} key")
-            result[key] = convert(v, value_tp, value.key_pos[k], f"{what} '{k}'")
+            key = convert(k, key_tp, value.key_pos[k], _("{what} 的键", what=what))
+            result[key] = convert(v, value_tp, value.key_pos[k], _("{what} 中的“{key}”", what=what, key=k))
             result.key_pos[key] = value.key_pos[k]
         return result
     if tp is object:
@@ -156,26 +164,27 @@ def read(value, cls, pos: Pos, what: str):
         value = YMap()
         value.pos, value.key_pos = pos, {}
     if not isinstance(value, YMap):
-        raise BudgetError(pos, f"{what}: {_show(value)} should be {describe(cls)}")
+        raise BudgetError(pos, _should_be(what, value, cls))
     hints = _hints(cls)
     fields = {key_of(f): f for f in dataclasses.fields(cls) if f.init}
     for key in value:
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = _("（是不是“{close}”？）", close=close[0]) if close else ""
             allowed = ", ".join(fields)
             raise BudgetError(
                 value.key_pos[key],
-                f"unknown key '{key}' in {what}{hint}; allowed keys: {allowed}",
+                _("未知的键“{key}”（在{what}中）{hint}；可用的键：{allowed}",
+                  key=key, what=what, hint=hint, allowed=allowed),
             )
     kwargs, where = {}, {}
     for key, field in fields.items():
         if key in value:
             kpos = value.key_pos[key]
-            kwargs[field.name] = convert(value[key], hints[field.name], kpos, f"{what}: '{key}'")
+            kwargs[field.name] = convert(value[key], hints[field.name], kpos, _("{what}：“{key}”", what=what, key=key))
             where[field.name] = kpos
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise BudgetError(value.pos, f"{what}: missing required key '{key}'")
+            raise BudgetError(value.pos, _("{what}：缺少必须填写的键“{key}”", what=what, key=key))
         else:
             tp = hints[field.name]
             if typing.get_origin(tp) in (dict, list):
@@ -195,7 +204,7 @@ def require_text(obj, name: str, what: str) -> None:
     """A text field that must say something: not empty, not only spaces."""
     value = getattr(obj, name)
     if value is not None and not str(value).strip():
-        raise BudgetError(pos_of(obj, name), f"{what}（{name}）不能为空：请填写")
+        raise BudgetError(pos_of(obj, name), _("{what}（{name}）不能为空：请填写", what=_(what), name=name))
 
 
 def pos_of(obj, field: str | None = None) -> Pos | None:

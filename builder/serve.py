@@ -28,6 +28,7 @@ from typing import Callable
 
 from .build import BuildFailed, build_site
 from .errors import BudgetError
+from .i18n import _
 from .write import clean_stale
 
 WATCHED = ("site.yaml", "content", "templates", "theme", "formats", "tablesets")
@@ -137,20 +138,24 @@ class Previewer:
                 build_site(self.root, self.out, pdf=pdf, only=editions, keep_pdf=True)
         except BuildFailed as exc:
             self.state.publish([str(f) for f in exc.findings])
-            self.log(f"build failed ({len(exc.findings)} error(s)); the last good pages stay")
+            self.log(_("构建失败（{count} 个错误）；页面仍为上次成功生成的版本", count=len(exc.findings)))
             return False
         except BudgetError as exc:
             self.state.publish([str(exc)])
             self.log(str(exc))
             return False
         except Exception as exc:  # a bug or an I/O error: shown, and the watcher goes on
-            message = f"重建失败（保留上次成功生成的页面）：{one_line(exc)}"
+            message = _("重建失败（保留上次成功生成的页面）：{error}", error=one_line(exc))
             self.state.publish([message])
             self.log(message)
             return False
         self.state.publish([])
-        what = "all editions" if editions is None else "、".join(str(y) for y in sorted(editions))
-        self.log(f"rebuilt {what}{' with PDF' if pdf else ''} in {time.perf_counter() - started:.2f} s")
+        what = _("全部版本") if editions is None else "、".join(str(y) for y in sorted(editions))
+        seconds = f"{time.perf_counter() - started:.2f}"
+        if pdf:
+            self.log(_("已重建{what}（含PDF），用时 {seconds} 秒", what=what, seconds=seconds))
+        else:
+            self.log(_("已重建{what}，用时 {seconds} 秒", what=what, seconds=seconds))
         return True
 
     def watch(self) -> None:
@@ -160,7 +165,7 @@ class Previewer:
             try:
                 before = self.step(before)
             except Exception as exc:  # never leave the preview stale without saying so
-                message = f"监视出错，继续监视：{one_line(exc)}"
+                message = _("监视文件时出错，仍在继续监视：{error}", error=one_line(exc))
                 try:
                     if self.state.errors != [message]:  # once, not on every look
                         self.state.publish([message])
@@ -378,7 +383,7 @@ class PreviewServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, DISCONNECTS) or exc is None:
             return
-        self.log(f"请求处理出错（{client_address[0]}）：{one_line(exc)}")
+        self.log(_("处理请求时出错（{client}）：{error}", client=client_address[0], error=one_line(exc)))
 
 
 def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
@@ -400,9 +405,10 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
     watcher = threading.Thread(target=previewer.watch, daemon=True)
     watcher.start()
     if not is_loopback(host):
-        log(f"警告：--host {host} 让同一网络中的任何人都能打开这个预览，看到尚未公开的草稿和错误信息；"
-            f"只在本机预览请用默认的 127.0.0.1。")
-    log(f"serving {out} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)")
+        log(_("警告：--host {host} 让同一网络中的任何人都能打开这个预览，看到尚未公开的草稿和错误信息；"
+              "只在本机预览请用默认的 127.0.0.1。", host=host))
+    log(_("正在预览 {folder}：http://{host}:{port}/（按 Ctrl+C 停止）", folder=out, host=host,
+          port=server.server_address[1]))
     if ready is not None:
         ready(server)
     try:

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from .errors import BudgetError, Pos
+from .i18n import _
 
 MARKER = ".budgetsite-output"
 #: temporary folders this process is writing now (never cleaned by another build)
@@ -41,11 +42,11 @@ _MAX_AGE = 86400.0  # s: no build runs this long (a pid may have been reused)
 def _check_target(out: Path, site_root: Path) -> None:
     out_r, root_r = out.resolve(), site_root.resolve()
     if out_r == root_r or out_r in root_r.parents or (out_r / "content").exists():
-        raise BudgetError(Pos(str(out)), "refusing to write the site over its own sources; choose another --out")
+        raise BudgetError(Pos(str(out)), _("不能把网站写到站点自己的源文件上：请用 --out 另选一个输出文件夹"))
     if out.exists() and not (out / MARKER).exists() and any(out.iterdir()):
         raise BudgetError(
             Pos(str(out)),
-            "output folder exists and was not made by budgetsite; empty it or choose another --out",
+            _("输出文件夹已存在，且不是 budgetsite 生成的：请清空它，或用 --out 另选一个输出文件夹"),
         )
 
 

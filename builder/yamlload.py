@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from .errors import BudgetError, Pos
+from .i18n import N_, _, language
 
 
 class YMap(dict):
@@ -48,8 +49,8 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def bidi_message(char: str) -> str:
-    return (f"文本中含有不可见的双向控制字符 U+{ord(char):04X}，它会改变文字的显示顺序"
-            "（显示的内容与实际内容不同）：请删除它")
+    return _("文本中含有不可见的双向控制字符 U+{code}，它会改变文字的显示顺序"
+             "（显示的内容与实际内容不同）：请删除它", code=f"{ord(char):04X}")
 
 
 def _short(text: str) -> str:
@@ -61,22 +62,46 @@ def _check_magnitude(loader: _Loader, node: yaml.Node, value, text: str):
     big = value.adjusted() >= 15 if isinstance(value, Decimal) else abs(value) >= MAX_MAGNITUDE
     if value and big:
         raise BudgetError(_pos(loader, node),
-                          f"数值“{_short(text)}”过大：金额和数量的绝对值必须小于 10^15"
-                          "（请检查是否多输了位数或误写了指数）")
+                          _("数值“{text}”过大：金额和数量的绝对值必须小于 10^15"
+                            "（请检查是否多输了位数或误写了指数）", text=_short(text)))
     return value
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+    _other_base(loader, node, loader.construct_scalar(node))
     text = loader.construct_scalar(node).replace("_", "")
     if len(text) > 60:  # no figure needs more digits than that (exact decimals keep 28)
-        raise BudgetError(_pos(loader, node), f"数值“{_short(text)}”过长（{len(text)}个字符）：请检查是否多输了位数")
+        raise BudgetError(_pos(loader, node), _("数值“{text}”过长（{n}个字符）：请检查是否多输了位数",
+                                                text=_short(text), n=len(text)))
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise BudgetError(_pos(loader, node), f"'{_short(text)}' is not a number") from None
+        raise BudgetError(_pos(loader, node), _("“{text}”不是数值", text=_short(text))) from None
     if not value.is_finite():
-        raise BudgetError(_pos(loader, node), f"'{_short(text)}' is not a finite number")
+        raise BudgetError(_pos(loader, node), _("“{text}”不是有限的数值", text=_short(text)))
     return _check_magnitude(loader, node, value, text)
+
+
+#: YAML 1.1 reads these plain numbers in another base: 0265 (octal, 181), 0x109 (hexadecimal,
+#: 265), 0b101 (binary), 4:25 (base 60, 265). No figure or code of a disclosure means that, so
+#: each is an error that says how to write what was meant.
+_OTHER_BASE = re.compile(r"[-+]?(0[0-7_]+|0[xob][0-9a-fA-F_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
+
+
+def _other_base(loader: _Loader, node: yaml.ScalarNode, text: str) -> None:
+    if not _OTHER_BASE.fullmatch(text):
+        return
+    if ":" in text:
+        raise BudgetError(_pos(loader, node),
+                          _("“{text}”会被 YAML 当作六十进制数（时:分）读成另一个数：如果是时间或文字，"
+                            "请加引号写成 \"{text}\"", text=text))
+    if text.lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
+        raise BudgetError(_pos(loader, node),
+                          _("“{text}”会被 YAML 当作十六进制、八进制或二进制数读成另一个数：如果是编码或文字，"
+                            "请加引号写成 \"{text}\"", text=text))
+    raise BudgetError(_pos(loader, node),
+                      _("“{text}”以 0 开头，会被 YAML 当作八进制数读成另一个数：如果是编码（如单位代码），"
+                        "请加引号写成 \"{text}\"；如果是数值，请去掉开头的 0", text=text))
 
 
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
@@ -84,11 +109,13 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     digits = text.replace("_", "").lstrip("+-")
     if len(digits) > 40:  # beyond any figure; int() of thousands of digits is refused or slow
         raise BudgetError(_pos(loader, node),
-                          f"数值“{_short(text)}”过大（{len(digits)}位）：金额和数量的绝对值必须小于 10^15")
+                          _("数值“{text}”过大（{n}位）：金额和数量的绝对值必须小于 10^15",
+                            text=_short(text), n=len(digits)))
+    _other_base(loader, node, text)
     try:
         value = _BASE.construct_yaml_int(loader, node)
     except ValueError:
-        raise BudgetError(_pos(loader, node), f"“{_short(text)}”不是有效的整数") from None
+        raise BudgetError(_pos(loader, node), _("“{text}”不是有效的整数", text=_short(text))) from None
     return _check_magnitude(loader, node, value, text)
 
 
@@ -98,7 +125,8 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
         return _BASE.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError):
         raise BudgetError(_pos(loader, node),
-                          f"日期“{_short(text)}”不存在：请写成存在的日期（YYYY-MM-DD），如 2025-04-02") from None
+                          _("日期“{text}”不存在：请写成存在的日期（YYYY-MM-DD），如 2025-04-02",
+                            text=_short(text))) from None
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -107,10 +135,17 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     if bad:
         # the line of the character itself, for a text spanning several lines
         line = node.start_mark.line + 1
-        if node.style in (None, "|", ">"):
+        if node.style in (None, "", "|", ">"):
             line += value[: bad.start()].count("\n")
         raise BudgetError(Pos(loader.filename, line), bidi_message(bad.group(0)))
+    if node.style in (None, "") and _THOUSANDS.fullmatch(value):
+        raise BudgetError(_pos(loader, node), _("“{text}”中的逗号是千位分隔符：数值中不能写千位分隔符，请写成 {plain}",
+                                                text=value, plain=value.replace(",", "")))
     return value
+
+
+#: 3,764.74 unquoted: a number with thousands separators, which YAML reads as text
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def _key_id(key):
@@ -129,17 +164,26 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
-            raise BudgetError(_pos(loader, key_node), "a key must be a plain value")
+            raise BudgetError(_pos(loader, key_node), _("键必须是简单的文字或数字，不能是列表或映射"))
+        if (node.flow_style and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value
+                and isinstance(key_node, yaml.ScalarNode) and key_node.style in (None, "")
+                and re.fullmatch(r"\d{3}(\.\d+)?", key_node.value)):
+            # {amount: 1,234.56} is read as {amount: 1, 234.56: null}: a thousands separator
+            raise BudgetError(_pos(loader, key_node),
+                              _("数值中不能写千位分隔符（逗号）：在 {…} 中逗号会把数拆成两项（如 1,234.56 "
+                                "被读成 1 和 234.56）：请写成 1234.56"))
         if isinstance(key, Decimal):
             key = str(key)
         ident = _key_id(key)
         if ident in seen:
             first, first_key = seen[ident]
             if type(first_key) is type(key):
-                message = f"duplicate key '{key}' (first given on line {first.line})"
+                message = _("键“{key}”重复（第一次出现在第 {line} 行）：同一个键只能写一次，请合并或删除一项",
+                            key=key, line=first.line)
             else:  # 2080903 and "2080903": one is silently read over the other
-                message = (f"键“{ident}”重复：第 {first.line} 行和第 {_pos(loader, key_node).line} 行"
-                           "都写了它（一处带引号、一处不带引号，仍是同一个键）：请合并为一项")
+                message = _("键“{key}”重复：第 {first} 行和第 {second} 行都写了它（一处带引号、一处不带引号，"
+                            "仍是同一个键）：请合并为一项", key=ident, first=first.line,
+                            second=_pos(loader, key_node).line)
             raise BudgetError(_pos(loader, key_node), message)
         seen[ident] = (_pos(loader, key_node), key)
         result[key] = loader.construct_object(value_node, deep=True)
@@ -165,18 +209,38 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _CACHE: dict = {}  # (shown, sha256 of the text) -> parsed data; the data is only ever read
 
 
+def read_source(path: Path, shown_as: str) -> str:
+    """A text file of the site as the user saved it: UTF-8, with or without the BOM that
+    Windows Notepad writes, and with Windows (CRLF) or old Mac (CR) line ends. Another
+    encoding (GBK / GB18030, Notepad's “ANSI”) is refused with how to save it as UTF-8."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BudgetError(Pos(shown_as), _("找不到文件")) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+            guess = _("它看起来是 GBK/GB18030 编码（Windows 记事本的“ANSI”）")
+        except UnicodeDecodeError:
+            guess = _("它不是 UTF-8 编码")
+        raise BudgetError(Pos(shown_as, line),
+                          _("文件不是 UTF-8 编码，{guess}：请用记事本打开，“另存为”时把“编码”选为“UTF-8”后保存"
+                            "（第 {line} 行起无法按 UTF-8 读取）", guess=guess, line=line)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_yaml(path: Path, shown_as: str) -> object:
     """Read one YAML file; errors name ``shown_as`` and the line.
 
     A text parsed before is not parsed again (keyed by its content), which keeps
     rebuilds fast while previewing.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BudgetError(Pos(shown_as), "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise BudgetError(Pos(shown_as), f"not UTF-8 text ({exc.reason})") from None
+    text = read_source(path, shown_as)
     key = (shown_as, hashlib.sha256(text.encode("utf-8")).digest())
     if key in _CACHE:
         return _CACHE[key]
@@ -185,6 +249,41 @@ def load_yaml(path: Path, shown_as: str) -> object:
         _CACHE.clear()
     _CACHE[key] = data
     return data
+
+
+#: PyYAML's problems, as what the user should do (the original is kept in English output).
+_PROBLEMS = [
+    ("found character '\\t' that cannot start any token", N_("这一行有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格")),
+    ("found character that cannot start any token", N_("这一行有 YAML 不允许出现在开头的字符（如 Tab、@、`）：请删除它，或给这段文字加引号")),
+    ("mapping values are not allowed", N_("这一行多了一个冒号：值里含有“: ”时，请给整个值加引号")),
+    ("could not find expected ':'", N_("这一行缺少半角冒号加空格“: ”：键和值之间要用“: ”分开")),
+    ("did not find expected key", N_("这一行的缩进或写法不对：同一层的键要对齐，每个键后面要有“: ”")),
+    ("did not find expected '-' indicator", N_("列表项的缩进不对：同一个列表的“- ”要对齐")),
+    ("did not find expected ',' or '}'", N_("花括号 {…} 没有配对，或其中少了逗号")),
+    ("did not find expected ',' or ']'", N_("方括号 […] 没有配对，或其中少了逗号")),
+    ("found unexpected end of stream", N_("引号或括号没有配对：文件在这里结束了")),
+    ("found unknown escape character", N_("双引号中的反斜杠“\\”后面的字符无效：请改用单引号，或写成“\\\\”")),
+    ("found undefined alias", N_("“*”开头的内容会被当作 YAML 别名：请给这段文字加引号")),
+    ("expected <block end>, but found", N_("这一行的缩进不对：和上一层的键对齐，或多缩进两格")),
+]
+
+
+def _hint(text: str, line: int, problem: str) -> str | None:
+    """What is wrong near ``line`` that the parser cannot say: a full-width colon or space, a tab."""
+    lines = text.split("\n")
+    for number in (line, line - 1, line + 1):
+        if not 0 < number <= len(lines):
+            continue
+        here = lines[number - 1]
+        indent = here[:len(here) - len(here.lstrip(" \t\u3000"))]
+        if "\u3000" in indent:
+            return _("第 {line} 行开头有全角空格：缩进只能用半角空格，请把全角空格换成半角空格", line=number)
+        if "\t" in indent:
+            return _("第 {line} 行开头有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格", line=number)
+        bare = re.sub(r"\"[^\"]*\"|'[^']*'", "", here)
+        if re.match(r"\s*-?\s*[^\s:：#]+：", bare) and ": " not in bare.split("：")[0]:
+            return _("第 {line} 行用了全角冒号“：”：键和值之间要用半角冒号加空格“: ”（如 unit: 万元）", line=number)
+    return None
 
 
 def parse_yaml(text: str, shown_as: str) -> object:
@@ -197,9 +296,17 @@ def parse_yaml(text: str, shown_as: str) -> object:
         line = mark.line + 1 if mark else 0
         problem = exc.problem or "invalid YAML"
         if "could not determine a constructor" in problem:
-            problem = "YAML tags (" + problem.split("tag ")[-1].strip() + ") are not allowed"
-        raise BudgetError(Pos(shown_as, line), f"YAML syntax: {problem}") from None
+            raise BudgetError(Pos(shown_as, line), _("不允许使用 YAML 标签（{tag}）：请删除“!”开头的标签",
+                                                     tag=problem.split("tag ")[-1].strip())) from None
+        hint = _hint(text, line, problem)
+        if hint is None:
+            hint = next((_(advice) for start, advice in _PROBLEMS if problem.startswith(start)), None)
+        if language() == "en":  # PyYAML's own words, and the advice when there is one
+            message = f"YAML syntax: {problem}" + (f" ({hint})" if hint else "")
+        else:
+            message = _("YAML 语法错误：{hint}", hint=hint or _("YAML 写法有误，请检查这一行和上一行"))
+        raise BudgetError(Pos(shown_as, line), message) from None
     except yaml.YAMLError as exc:
-        raise BudgetError(Pos(shown_as), f"YAML syntax: {exc}") from None
+        raise BudgetError(Pos(shown_as), _("YAML 语法错误：{hint}", hint=str(exc))) from None
     finally:
         loader.dispose()

@@ -324,4 +324,4 @@ def test_narrative_reason_can_be_marked_reviewed(site_copy):
     path.write_text(path.read_text(encoding="utf-8") +
                     "reviewed:\n  - {rule: narrative-reason, note: 原文如此}\n", encoding="utf-8")
     found = fired(site_copy, "narrative-reason")
-    assert [f.level for f in found] == ["note"] and "已核实：原文如此" in found[0].message
+    assert [f.level for f in found] == ["note"] and "(reviewed: 原文如此)" in found[0].message

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from builder.build import build_site, check_site
+from builder.i18n import using
 from conftest import ROOT
 
 TINY_FORMAT = """\
@@ -135,7 +136,8 @@ def test_a_table_whose_rows_do_not_fill_its_header_is_reported_at_the_table(tmp_
     tables.write_text(text.replace("      - [科目编码, 科目名称, 金额]\n    columns: [total]\n  - id: fund",
                                    "      - [科目编码, 科目名称, 金额]\n    columns: [total, basic]\n  - id: fund"),
                       encoding="utf-8")
-    found = [f for f in check_site(site).findings if f.rule == "table-columns"]
+    with using("zh"):
+        found = [f for f in check_site(site).findings if f.rule == "table-columns"]
     line = text.splitlines().index("  - id: classes") + 1
     assert [(f.level, f.pos.file, f.pos.line) for f in found] == [("error", "formats/tiny/tables.yaml", line)]
     assert "简表四" in found[0].message and "3 列" in found[0].message and "4 列" in found[0].message

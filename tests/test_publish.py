@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from builder import freeze, publish
 from builder.build import BuildFailed, _edition_setup, build_site
 from builder.cli import main
+from builder.i18n import using
 from builder.load import load_site, templates_dir
 from builder.new import new_edition
 from builder.pdf import HASH_FILE
@@ -180,7 +181,7 @@ def test_an_all_zero_edition_cannot_be_published(site_copy, tmp_path):
     rel = "content/2026/edition.yaml"
     edit(site_copy, rel, "status: draft", "status: published")
     edit(site_copy, rel, "# date: 2026-MM-DD", "date: 2026-04-01")
-    with pytest.raises(BuildFailed) as exc:
+    with using("zh"), pytest.raises(BuildFailed) as exc:
         build_site(site_copy, tmp_path / "out", pdf=False)
     assert rules(exc) == ["publish-incomplete"]
     finding = exc.value.findings[0]
@@ -200,7 +201,8 @@ def test_an_undated_edition_cannot_be_published(site_copy):
     source = site.editions[0]
     codes, fmt = _edition_setup(site, site_copy, source)
     assert fmt.dated
-    found = publish.incomplete(source, fmt)
+    with using("zh"):
+        found = publish.incomplete(source, fmt)
     assert [(f.rule, f.pos.file, f.pos.line) for f in found] == [
         ("publish-incomplete", EDITION, line_of(site_copy, EDITION, "status: published"))]
     assert "date:" in found[0].message and "情况说明的日期" in found[0].message
@@ -229,7 +231,7 @@ def test_back_to_draft_only_with_a_reason(site_copy, tmp_path):
     # usage errors: exit 2, nothing changed
     before = (site_copy / EDITION).read_text(encoding="utf-8")
     unknown = cli("unpublish", 2024, "--reason", "x", "--site", site_copy)
-    assert unknown.exit_code == 2 and "content/2024: error: 没有2024年版" in unknown.output
+    assert unknown.exit_code == 2 and "content/2024: error: no 2024 edition" in unknown.output
     assert cli("unpublish", 2025, "--site", site_copy).exit_code == 2            # no --reason
     assert cli("unpublish", 2025, "--reason", "  ", "--site", site_copy).exit_code == 2
     assert (site_copy / EDITION).read_text(encoding="utf-8") == before
@@ -245,7 +247,7 @@ def test_back_to_draft_only_with_a_reason(site_copy, tmp_path):
     assert [(str(w.date), w.reason) for w in edition.withdrawals] == [("2025-06-01", "撤回更正")]
     assert json.loads(manifest(site_copy))["editions"]["2025"]["status"] == "withdrawn"
     again = cli("unpublish", 2025, "--reason", "again", "--site", site_copy)          # a draft now
-    assert again.exit_code == 2 and f"{EDITION}:{status_line}: error: 2025年版不是已发布状态" in again.output
+    assert again.exit_code == 2 and f"{EDITION}:{status_line}: error: the 2025 edition is not published" in again.output
 
     build_site(site_copy, out, pdf=False)
     for name in ("index.html", "tables.html", "explanation.html"):

@@ -149,8 +149,8 @@ def test_a_formula_never_calculated_is_reported_at_its_cell(workbook, tmp_path):
     site = empty_site(tmp_path)
     result = run("import", path, "--site", site)
     assert result.exit_code != 0
-    assert f"{where['ref']}: error: 公式单元格没有计算结果" in result.output, result.output
-    assert "请在 Excel 中打开并保存后再导入" in result.output
+    assert f"{where['ref']}: error: a formula cell without a calculated value" in result.output, result.output
+    assert "open it in Excel, save it, then import again" in result.output
     errors = [line for line in result.output.splitlines() if ": error:" in line]
     assert errors and all(line.startswith(where["ref"]) for line in errors), errors  # not at a 合计
     assert not (site / "content/2025/budget.yaml").exists()
@@ -206,7 +206,8 @@ def test_another_departments_workbook_is_an_error(built_site, tmp_path):
     result = run("import", path, "--site", site, "--force")
     assert result.exit_code != 0
     sheet = load_workbook(path).worksheets[0].title
-    assert f"{sheet}!A2: error: 工作簿的部门是“某某市教育局”，而 content/2025/edition.yaml 的部门是“阳泉市退役军人事务局”" \
+    assert f"{sheet}!A2: error: the workbook's department is “某某市教育局”, but that of " \
+        "content/2025/edition.yaml is “阳泉市退役军人事务局”" \
         in result.output, result.output
     assert budget.read_bytes() == before
 
@@ -220,8 +221,8 @@ def test_the_same_department_with_a_code_or_spaces_is_no_error():
 
 
 @pytest.mark.parametrize("broken, expect", [
-    ("lines:\n  \"2080101\": {basic: 1\nprocurement: [\n".encode("utf-8"), "不是有效的 YAML"),
-    ("# 预算\nlines: {}\nprocurement: []\n".encode("gbk"), "不是 UTF-8 编码"),
+    ("lines:\n  \"2080101\": {basic: 1\nprocurement: [\n".encode("utf-8"), "is not valid YAML"),
+    ("# 预算\nlines: {}\nprocurement: []\n".encode("gbk"), "is not UTF-8 text"),
 ])
 def test_force_over_a_broken_budget_yaml_writes_nothing(built_site, tmp_path, broken, expect):
     site = copy_site(tmp_path / "site")

@@ -13,6 +13,7 @@ from builder import narrative
 from builder.cli import main
 from builder.errors import BudgetError
 from builder.formats import NumberStyle
+from builder.i18n import using
 from builder.layouts import format_amount
 
 from conftest import ROOT, copy_site, edit, line_of
@@ -24,16 +25,17 @@ LINE = '"2013299": {basic: 1.08}'
 HEADING = "## 二、机构设置情况"
 
 
-def run(site: Path, *args: str, command: str = "check"):
+def run(site: Path, *args: str, command: str = "check", lang: str = "en"):
+    """The CLI on ``site``; ``lang="zh"`` for the tests of Chinese messages (the default language)."""
     extra = ("--no-pdf",) if command == "build" else ()
-    return CliRunner().invoke(main, [command, "--site", str(site), *extra, *args])
+    return CliRunner().invoke(main, ["--lang", lang, command, "--site", str(site), *extra, *args])
 
 
 def assert_error_at(result, file: str, line: int, *words: str, rule: str | None = None) -> str:
     """Exit 1, no traceback, no internal error, and an error at file:line saying ``words``."""
     output = result.output
     assert result.exit_code == 1, output
-    assert "internal error" not in output, output
+    assert "internal error" not in output and "内部错误" not in output, output
     assert "Traceback" not in output, output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
         repr(result.exception)
@@ -60,14 +62,14 @@ def add_expression(site: Path, expression: str) -> int:
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_impossible_date_is_an_error_at_its_line(site, command):
     line = edit(site, EDITION, "date: 2025-04-02", "date: 2025-02-30")
-    assert_error_at(run(site, command=command), EDITION, line, "2025-02-30", "不存在")
+    assert_error_at(run(site, command=command, lang="zh"), EDITION, line, "2025-02-30", "不存在")
 
 
 @pytest.mark.parametrize("amount", ["1.0e+30", "-1.0e+30", "1000000000000000", "9" * 5000,
                                    "1.0e+999999999"])
 def test_huge_amount_is_an_error_at_its_line(site, amount):
     line = edit(site, BUDGET, LINE, '"2013299": {basic: %s}' % amount)
-    hit = assert_error_at(run(site), BUDGET, line, "过大")
+    hit = assert_error_at(run(site, lang="zh"), BUDGET, line, "过大")
     assert len(hit) < 300  # a 5000-digit number is not echoed in full
 
 
@@ -83,18 +85,18 @@ def test_odd_number_is_an_error_or_accepted_never_a_crash(site, amount):
 def test_largest_sensible_amount_is_accepted(site):
     # 999999999999999 (just below 10^15) is read; the check then reports the sums, not a crash
     edit(site, BUDGET, LINE, '"2013299": {basic: 999999999999999.99}')
-    result = run(site)
-    assert "过大" not in result.output and "internal error" not in result.output, result.output
+    result = run(site, lang="zh")
+    assert "过大" not in result.output and "内部错误" not in result.output, result.output
 
 
 def test_deeply_nested_expression_is_an_error_at_its_line(site):
     line = add_expression(site, "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}")
-    assert_error_at(run(site), OVERVIEW, line, "嵌套过深")
+    assert_error_at(run(site), OVERVIEW, line, "nested too deeply")
 
 
 def test_huge_string_in_expression_is_an_error_at_its_line(site):
     line = add_expression(site, "{{ '" + "长" * 200_000 + "' }}")
-    assert_error_at(run(site), OVERVIEW, line, "表达式过长")
+    assert_error_at(run(site), OVERVIEW, line, "expression is too long")
 
 
 def test_deep_unary_chain_is_an_error_not_a_crash(site):
@@ -126,7 +128,7 @@ def test_department_name_of_75_characters_still_builds(site, tmp_path):
 
 def test_expression_cannot_clear_the_data(site):
     line = add_expression(site, "{{ units.clear() or '' }}")
-    assert_error_at(run(site), OVERVIEW, line, "只能读取数据", rule="narrative-expression")
+    assert_error_at(run(site), OVERVIEW, line, "only read data", rule="narrative-expression")
 
 
 @pytest.mark.parametrize("expression", ["{{ units.clear() or '' }}", "{{ units.append(1) or '' }}",
@@ -156,7 +158,7 @@ def test_huge_computation_is_refused_quickly(site, expression):
 def test_slow_expression_is_stopped(monkeypatch):
     monkeypatch.setattr(narrative, "RENDER_SECONDS", 1)
     start = time.monotonic()
-    with pytest.raises(BudgetError) as info:
+    with using("zh"), pytest.raises(BudgetError) as info:
         narrative.expand("一\n二\n{% for i in range(100000) %}{% for j in range(100000) %}"
                          "{% endfor %}{% endfor %}\n", "x.md", {})
     assert time.monotonic() - start < 5
@@ -193,14 +195,14 @@ def test_reduction_line_may_be_negative(site):
 def test_quoted_and_bare_code_are_the_same_key(site):
     first = line_of(site, BUDGET, '"2013299"')
     second = edit(site, BUDGET, '"2080501": {basic: 1.82}', "2013299: {basic: 1.82}")
-    hit = assert_error_at(run(site), BUDGET, second, "重复")
+    hit = assert_error_at(run(site, lang="zh"), BUDGET, second, "重复")
     assert f"第 {first} 行" in hit and f"第 {second} 行" in hit
 
 
 def test_duplicate_key_bare_then_quoted(site):
     first = edit(site, BUDGET, LINE, "2013299: {basic: 1.08}")
     second = edit(site, BUDGET, '"2080501": {basic: 1.82}', '"2013299": {basic: 1.82}')
-    hit = assert_error_at(run(site), BUDGET, second, "重复")
+    hit = assert_error_at(run(site, lang="zh"), BUDGET, second, "重复")
     assert f"第 {first} 行" in hit
 
 
@@ -228,13 +230,13 @@ def test_tiny_amount_is_not_printed_as_a_figure(site, tmp_path):
 @pytest.mark.parametrize("value", ['""', "' '", "''"])
 def test_empty_department_is_an_error(site, value):
     line = edit(site, EDITION, "department: 阳泉市退役军人事务局", f"department: {value}")
-    assert_error_at(run(site), EDITION, line, "部门名称", "不能为空")
+    assert_error_at(run(site), EDITION, line, "department name", "must not be empty")
 
 
 @pytest.mark.parametrize("key", ["revisions", "withdrawals"])
 def test_empty_reason_is_an_error(site, key):
     line = edit(site, EDITION, "units:", f'{key}:\n  - {{date: 2025-05-06, reason: ""}}\nunits:') + 1
-    assert_error_at(run(site), EDITION, line, "原因", "不能为空")
+    assert_error_at(run(site), EDITION, line, "reason", "must not be empty")
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069"])

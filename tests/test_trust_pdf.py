@@ -82,10 +82,10 @@ def test_files_outside_the_site_are_refused_and_reported_at_their_line(refused_b
     errors = [line for line in run.stderr.splitlines() if "error[pdf-resource]" in line]
     assert len(errors) == 3, run.stderr
     absolute, climbed, remote = errors
-    assert absolute.startswith("content/2025/overview.md:3: error[pdf-resource]: PDF 不嵌入站点以外的文件")
+    assert absolute.startswith("content/2025/overview.md:3: error[pdf-resource]: the PDF does not embed files outside the site")
     assert str(outside_png.resolve()) in absolute
-    assert climbed.startswith("content/2025/overview.md:5: error[pdf-resource]: PDF 不嵌入站点以外的文件")
-    assert remote.startswith("content/2025/overview.md:7: error[pdf-resource]: PDF 不嵌入网络上的资源")
+    assert climbed.startswith("content/2025/overview.md:5: error[pdf-resource]: the PDF does not embed files outside the site")
+    assert remote.startswith("content/2025/overview.md:7: error[pdf-resource]: the PDF does not embed resources from the web")
     assert "https://example.com/x.png" in remote
     assert "logo.png" not in run.stderr  # the theme's own image is read
     assert not out.exists()  # nothing was written

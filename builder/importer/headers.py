@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..formats import header_width
+from ..i18n import _
 from .cells import Sheet, label_key, norm
 from .report import Report
 from .sheets import is_meta
@@ -134,8 +135,9 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
             break
     if start is None:
         first = next((t for row in spec.header for t in (c.text for c in row) if t), "")
-        report.error(sheet.ref(title_row + 1, 1), f"找不到{spec.ref}的表头（标题下没有“"
-                                                  f"{first.replace('{year}', str(year))}”等表头文字）")
+        report.error(sheet.ref(title_row + 1, 1),
+                     _("找不到{ref}的表头：标题下面没有“{first}”等表头文字。请核对这张表的表头是否与格式一致",
+                       ref=spec.ref, first=first.replace("{year}", str(year))))
         return None
     # the table's first column: the leftmost column the header's first row covers
     label_col = min((c for c in sheet.columns_in([start]) if sheet.header_text(start, c)), default=1)
@@ -153,7 +155,7 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
             body = r
             break
     if body is None:
-        report.warning(sheet.ref(start, label_col), f"{spec.ref}：表头下没有数据行")
+        report.warning(sheet.ref(start, label_col), _("{ref}：表头下面没有数据行", ref=spec.ref))
         body = sheet.max_row + 1
     header_rows = [r for r in sheet.rows_from(start, body - 1) if not sheet.blank(r)]
     # columns: by header text (longest common suffix of the header path), else by position
@@ -164,7 +166,7 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
                     for c in have if c >= label_col), reverse=True)
     columns: list[int | None] = [None] * width
     used: set[int] = set()
-    for score, _, _, i, c in pairs:
+    for score, _i, _c, i, c in pairs:
         if score and columns[i] is None and c not in used:
             columns[i], used = c, used | {c}
     for i in range(width):
@@ -173,7 +175,8 @@ def locate(spec, sheet: Sheet, title_row: int, year: int, fmt, report: Report) -
             columns[i] = c
             if wanted[i] and have.get(c):
                 report.warning(sheet.ref(header_rows[-1], c),
-                               f"{spec.ref}的“{'/'.join(wanted[i])}”列按表头找不到，按位置取第 {c} 列")
+                               _("{ref}的“{column}”列按表头文字找不到，已按位置取第 {number} 列，请核对",
+                                 ref=spec.ref, column="/".join(wanted[i]), number=c))
     body_rows = []
     for r in sheet.rows_from(body):
         if sheet.blank(r):

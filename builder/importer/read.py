@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..amounts import KINDS, PERIODS, Measure, parse_measure
 from ..derive import PERSONNEL_CLASSES
+from ..i18n import _
 from ..model import ZERO
 from ..sources import vocabulary
 from .cells import clip, label_key
@@ -120,17 +121,18 @@ class Importer:
             return f"{value:.2f}"
         return f"{value:.0f}"
 
-    def _verify(self, printed: Decimal, total: Decimal, terms: int, ref: str, what: str,
+    def _verify(self, printed: Decimal, total: Decimal, terms: int, ref: str, what: str, table: str,
                 parts: str, quantum: Decimal) -> str:
-        """ok | rounding | broken; a broken total is an error at its cell."""
+        """ok | rounding | broken; a broken total (``what``, a row of ``table``) is an error at its cell."""
         diff = printed - total
         if not diff:
             return "ok"
         if abs(diff) <= tolerance(quantum, terms + 1):
             return "rounding"
         sign = "+" if diff > 0 else "-"
-        self.report.error(ref, f"{what} is {self.show(printed)}, but {parts} add up to {self.show(total)} "
-                               f"(difference {sign}{self.show(abs(diff))}, more than rounding)")
+        self.report.error(ref, _("{what}（{table}）为{printed}，而{parts}合计为{total}（相差{sign}{difference}，"
+                                 "超出四舍五入的尾差）", what=what, table=table, printed=self.show(printed),
+                                 parts=parts, total=self.show(total), sign=sign, difference=self.show(abs(diff))))
         return "broken"
 
     def by_source(self, t: TableRead, row: RowData, first: int) -> dict:
@@ -152,8 +154,9 @@ class Importer:
                 continue
             expect = sum((v for s, v in sources.items() if m.sources is None or s in m.sources), ZERO)
             if value != expect:
-                self.report.error(row.refs[first + i], f"'{row.label(0)}': 合计 {self.show(value)} is not the "
-                                                       f"sum of its sources ({self.show(expect)})")
+                self.report.error(row.refs[first + i], _("“{label}”：合计{value}不等于各资金来源之和（{expect}）",
+                                                         label=row.label(0), value=self.show(value),
+                                                         expect=self.show(expect)))
         if not sources and totals:  # only total columns: the first source they cover
             i, m, value = totals[0]
             sources[self.fallback_source(m)] = value
@@ -183,21 +186,28 @@ class Importer:
                 raw = functional_code(name) or ""  # "2080903 军队移交…" in the name column
             if not raw and not name:
                 if any(row.amounts.get(i) for i in amount_idx):
-                    report.error(row_ref, "a row with amounts but no 科目编码")
+                    report.error(row_ref, _("这一行有金额，但没有科目编码"))
                 continue
             code = functional_code(raw)
             if not code:
-                report.error(row_ref, f"'{clip(raw)}' is not a 科目编码 (3, 5 or 7 digits)")
+                report.error(row_ref, _("“{code}”不是科目编码（应为3、5或7位数字）", code=clip(raw)))
                 continue
             previous = code
             if code not in self.codes.functional:
-                report.error(row_ref, f"unknown 科目编码 {code} ({clip(name or 'no name')}): not in "
-                                      f"the {self.codes.year} code list (builder/standards/codes)")
+                if name:
+                    report.error(row_ref, _("科目编码 {code}（{name}）不在{year}年的科目代码表中"
+                                            "（builder/standards/codes），请核对编码",
+                                            code=code, name=clip(name), year=self.codes.year))
+                else:
+                    report.error(row_ref, _("科目编码 {code}（无名称）不在{year}年的科目代码表中"
+                                            "（builder/standards/codes），请核对编码",
+                                            code=code, year=self.codes.year))
                 continue
             known = self.codes.functional[code]
             if name and label_key(name) != label_key(known) and functional_code(name) is None:
-                report.warning(row.refs[name_idx], f"{code}: name '{clip(name)}' differs from the code "
-                                                   f"list's '{clip(known)}'; the code list's is used")
+                report.warning(row.refs[name_idx], _("{code}：名称“{name}”与科目代码表中的“{known}”不同，"
+                                                     "采用代码表中的名称", code=code, name=clip(name),
+                                                     known=clip(known)))
             (items if len(code) == 7 else totals).append((code, row))
         for code, row in items:
             for m, i in zip(measures, amount_idx):
@@ -209,8 +219,8 @@ class Importer:
             for m, i in zip(measures, amount_idx):
                 parts = [r.amounts[i] for r in under if r.amounts[i]]
                 printed = row.amounts[i]
-                self._verify(printed, sum(parts, ZERO), len(parts), row.refs[i], f"{what} ({spec.ref})",
-                             "its 项 rows", t.quantum)
+                self._verify(printed, sum(parts, ZERO), len(parts), row.refs[i], what, spec.ref,
+                             _("其下各项科目"), t.quantum)
                 self.parents.append(Observed(key, m, printed, row.refs[i], what, t.quantum))
 
     # -- balance: income lines beside the 功能分类 类 ---------------------------------------
@@ -249,11 +259,12 @@ class Importer:
         for code in sorted(self.line_obs):
             obs = self.line_obs[code]
             values, free = solve([(m, v) for m, v, *_ in obs], self.atoms)
-            for (m, v, ref, what, _) in obs:
+            for (m, v, ref, what, _quantum) in obs:
                 got = sum((values.get(a, ZERO) for a in self.atoms if m.selects(a)), ZERO)
                 if got != v:
-                    self.report.error(ref, f"{what}: {self.show(v)} here does not agree with the other "
-                                           f"tables' figures for this 科目 (they give {self.show(got)})")
+                    self.report.error(ref, _("{what}：这里的{value}与其他表中这一科目的数字不一致"
+                                             "（按其他表应为{other}）", what=what, value=self.show(v),
+                                             other=self.show(got)))
             if free:
                 assumed.append((code, free))
             line = {a: x for a, x in values.items() if x}
@@ -261,9 +272,8 @@ class Importer:
                 self.out.lines[code] = line
         for code, free in assumed:
             words = "、".join(self._atom_words(a) for a in free)
-            self.report.warning("", f"{code}: the workbook does not say how {words} divide between "
-                                    "基本支出 and 项目支出 or among sources; the first fitting split was "
-                                    "taken — check budget.yaml")
+            self.report.warning("", _("{code}：工作簿没有说明{words}在基本支出和项目支出之间、各资金来源之间"
+                                      "如何划分，已取第一种相符的划分，请核对 budget.yaml", code=code, words=words))
 
     def _atom_words(self, atom) -> str:
         kind, source, period = atom
@@ -307,15 +317,15 @@ class Importer:
                     code = economic_code(name, codes.economic_dept, 5, current_class) or \
                         economic_code(name, codes.economic_dept, 3)
                 if code is None or len(code) not in (3, 5) or code not in codes.economic_dept:
-                    report.error(where, f"unknown 部门经济分类 '{clip(code_text or name)}' (not in the "
-                                        f"{codes.year} code list)")
+                    report.error(where, _("部门经济分类“{name}”不在{year}年的代码表中，请核对",
+                                          name=clip(code_text or name), year=codes.year))
                     continue
                 previous = code
                 is_class = len(code) == 3
             elif gov_idx is not None and not gov_text:  # names: a 类 row has no 政府经济分类
                 code = economic_code(name, codes.economic_dept, 3)
                 if code is None:
-                    report.error(where, f"unknown 部门经济分类 类 '{clip(name)}'")
+                    report.error(where, _("部门经济分类的类“{name}”无法识别，请核对", name=clip(name)))
                     continue
                 is_class = True
             else:
@@ -330,10 +340,11 @@ class Importer:
             dept = code
             gov = economic_code(gov_text, codes.economic_gov, 5) if gov_idx is not None else None
             if dept is None:
-                report.error(where, f"unknown 部门经济分类 款 '{clip(name)}' (not in the {codes.year} code list)")
+                report.error(where, _("部门经济分类的款“{name}”不在{year}年的代码表中，请核对",
+                                      name=clip(name), year=codes.year))
             if gov_idx is not None and gov is None:
-                report.error(row.refs[gov_idx], f"unknown 政府经济分类 款 '{clip(gov_text)}' (not in the "
-                                                f"{codes.year} code list)")
+                report.error(row.refs[gov_idx], _("政府经济分类的款“{name}”不在{year}年的代码表中，请核对",
+                                                  name=clip(gov_text), year=codes.year))
             if dept is None or (gov_idx is not None and gov is None):
                 continue
             personnel = dept[:3] in PERSONNEL_CLASSES
@@ -344,12 +355,13 @@ class Importer:
             for c, m in split:
                 expect = amount if ("personnel" in m.kinds) == personnel else ZERO
                 if row.amounts[c] != expect:
-                    report.error(row.refs[c], f"{label}: {self.show(row.amounts[c])} here, but as "
-                                              f"{'人员经费' if personnel else '公用经费'} its "
-                                              f"{self.show(amount)} puts {self.show(expect)} in this column")
+                    report.error(row.refs[c], _("{label}：这一列是{value}，但它属于{kind}，金额{amount}"
+                                                "在这一列应为{expect}", label=label, value=self.show(row.amounts[c]),
+                                                kind="人员经费" if personnel else "公用经费",
+                                                amount=self.show(amount), expect=self.show(expect)))
             if amount:
                 records.append((dept, gov, amount, row))
-        for dept, gov, amount, _ in records:
+        for dept, gov, amount, _row in records:
             self.out.econ_records.append((dept, gov, amount))
         observed = []
         for key, row in parents:
@@ -359,8 +371,8 @@ class Importer:
                 parts = [a for d, a in under if m.kinds is None or
                          (("personnel" in m.kinds) == (d[:3] in PERSONNEL_CLASSES))]
                 printed = row.amounts[i]
-                self._verify(printed, sum(parts, ZERO), len(parts), row.refs[i], f"{what} ({spec.ref})",
-                             "its items", t.quantum)
+                self._verify(printed, sum(parts, ZERO), len(parts), row.refs[i], what, spec.ref,
+                             _("其下各明细"), t.quantum)
                 observed.append(Observed(key, m, printed, row.refs[i], what, t.quantum))
         self.out.econ_approved = approvals(
             observed,
@@ -389,8 +401,8 @@ class Importer:
                     hits = [p for key, p in items if key and (key in text or text in key)]
                     path = hits[0] if len(hits) == 1 else None
             if path is None:
-                self.report.error(row.refs[0], f"'{row.label(0)}' is not an item of the “三公”经费 table "
-                                               f"({spec.ref})")
+                self.report.error(row.refs[0], _("“{label}”不是“三公”经费表（{ref}）中的项目",
+                                                 label=row.label(0), ref=spec.ref))
                 continue
             found[path] = (self.by_source(t, row, 1), row.refs[1], spec.ref)
         self._three_public_found(found, t.quantum)
@@ -408,7 +420,7 @@ class Importer:
             terms = sum(1 for p in under if leaves.get(p))
             printed = sum(sources.values(), ZERO)
             what = "“三公”经费合计" if not path else f"“三公”经费 {'.'.join(path)}"
-            state = self._verify(printed, total, terms, ref, f"{what} ({table})", "its items", quantum)
+            state = self._verify(printed, total, terms, ref, what, table, _("其下各明细"), quantum)
             if state == "rounding" and path in STATED:
                 self.out.three_public_approved[STATED[path]] = printed
 
@@ -419,7 +431,8 @@ class Importer:
         if not rows:
             return
         if len(rows) > 1:
-            self.report.warning(rows[1].refs[0], f"{spec.ref}只有一行数字，第 {rows[1].r} 行起未读取")
+            self.report.warning(rows[1].refs[0], _("{ref}只有一行数字，第 {row} 行起未读取",
+                                                   ref=spec.ref, row=rows[1].r))
         row = rows[0]
         measures = self.column_measures(spec)
         found: dict[tuple, tuple[dict, str, str]] = {}
@@ -457,10 +470,12 @@ class Importer:
             got = sum((sum(s.values(), ZERO) for _, s in units), ZERO)
             printed = sum(self.by_source(t, total_row, 1).values(), ZERO)
             state = self._verify(printed, got, len(units), total_row.refs[1],
-                                 f"{clip(label_key(total_row.label(0)))} ({spec.ref})", "its 单位", t.quantum)
+                                 clip(label_key(total_row.label(0))), spec.ref, _("其下各单位"),
+                                 t.quantum)
             if state == "rounding":
-                self.report.warning(total_row.refs[1], f"{self.show(printed)} differs from the sum of its "
-                                                       f"单位 by rounding; the site prints the sum {self.show(got)}")
+                self.report.warning(total_row.refs[1], _("{printed}与其下各单位之和相差四舍五入的尾差；"
+                                                         "网站显示各单位之和{total}",
+                                                         printed=self.show(printed), total=self.show(got)))
 
     # -- 项目 by 单位 ---------------------------------------------------------------------
 
@@ -496,18 +511,19 @@ class Importer:
                 got = sum((sum(s.values(), ZERO) for _, s in projects), ZERO)
                 printed = sum(sources.values(), ZERO)
                 terms = sum(len(s) for _, s in projects)
-                if self._verify(printed, got, terms, row.refs[1], f"{clip(name)} ({spec.ref})",
-                                "its projects", t.quantum) == "rounding":
+                if self._verify(printed, got, terms, row.refs[1], clip(name), spec.ref,
+                                _("其下各项目"), t.quantum) == "rounding":
                     approved = printed
             out.append((name, projects, approved))
         if head is not None:
             got = sum((sum(s.values(), ZERO) for _, ps, _ in out for _, s in ps), ZERO)
             printed = sum(self.by_source(t, head, 1).values(), ZERO)
             terms = sum(len(s) for _, ps, _ in out for _, s in ps)
-            if self._verify(printed, got, terms, head.refs[1], f"{clip(head.label(0))} ({spec.ref})",
-                            "its projects", t.quantum) == "rounding":
-                self.report.warning(head.refs[1], f"{self.show(printed)} differs from the sum of the "
-                                                  f"projects by rounding; the site prints the sum {self.show(got)}")
+            if self._verify(printed, got, terms, head.refs[1], clip(head.label(0)), spec.ref,
+                            _("其下各项目"), t.quantum) == "rounding":
+                self.report.warning(head.refs[1], _("{printed}与各项目之和相差四舍五入的尾差；"
+                                                    "网站显示各项目之和{total}",
+                                                    printed=self.show(printed), total=self.show(got)))
         return out
 
     # -- 收入科目 lines ---------------------------------------------------------------------
@@ -525,12 +541,12 @@ class Importer:
             if not code and not name:
                 continue
             if not code:
-                self.report.error(row.refs[lo], f"'{clip(name)}': no 收入科目编码")
+                self.report.error(row.refs[lo], _("“{name}”：没有收入科目编码", name=clip(name)))
                 continue
             lines.append((code, name, amount))
         if total_row is not None:
             self._verify(total_row.amounts.get(lo + 2, ZERO), sum((a for *_, a in lines), ZERO),
-                         len(lines), total_row.refs[lo + 2], f"合计 ({spec.ref})", "its lines", t.quantum)
+                         len(lines), total_row.refs[lo + 2], "合计", spec.ref, _("其下各行"), t.quantum)
         if lines:
             self.out.revenue[source] = lines
 
@@ -649,10 +665,11 @@ def approvals(observed: list[Observed], selected, report: Report, imp: Importer)
     approved: dict = {}
     for (key, cells), obs in sorted(groups.items(), key=lambda kv: kv[1][0][0].ref):
         first, derived, whole = obs[0]
-        for ob, _, _ in obs[1:]:
+        for ob, _derived, _whole in obs[1:]:
             if ob.value != first.value:
-                report.error(ob.ref, f"{ob.what} is {imp.show(ob.value)} here but {imp.show(first.value)} at "
-                                     f"{first.ref} (the same amounts)")
+                report.error(ob.ref, _("{what}在这里是{value}，而在{ref}是{first}（两处是同一组金额，应当相同）",
+                                       what=ob.what, value=imp.show(ob.value), first=imp.show(first.value),
+                                       ref=first.ref))
         if rounded(derived, first.quantum) == first.value:
             continue
         if abs(first.value - derived) > tolerance(first.quantum, len(cells) + 1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..i18n import _
 from ..model import ZERO
 from .cells import CODE, NotANumber, Sheet, WCell, amount_of, clip, label_key
 from .headers import Col, Region, columns_of
@@ -54,7 +55,7 @@ def read_rows(spec, sheet: Sheet, region: Region, factor: Decimal, report: Repor
                 try:
                     data.amounts[i] = amount_of(cell) * factor
                 except NotANumber:
-                    report.error(sheet.ref(r, c), f"'{clip(cell.text)}' is not a number")
+                    report.error(sheet.ref(r, c), _("“{text}”不是数字，请填写金额", text=clip(cell.text)))
                     data.amounts[i] = ZERO
             else:
                 data.labels[i] = cell

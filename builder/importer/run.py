@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import Pos
 from ..formats import UNIT_SCALE, scale
+from ..i18n import _
 from .cells import Sheet, clip
 from .headers import columns_of, locate
 from .read import Importer
@@ -25,11 +26,12 @@ def _open_workbook(path: Path):
     from openpyxl import load_workbook
 
     if not path.is_file():
-        raise ImportUsageError(Pos(str(path)), "file not found")
+        raise ImportUsageError(Pos(str(path)), _("找不到这个文件，请核对文件名和路径"))
     try:
         return load_workbook(path, data_only=True), load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportUsageError(Pos(str(path)), f"not an Excel workbook (.xlsx): {clip(exc, 200)}") from None
+        raise ImportUsageError(Pos(str(path)), _("不是 Excel 工作簿（.xlsx），无法读取：{error}",
+                                                  error=clip(exc, 200))) from None
 
 
 def _same_department(a: str, b: str) -> bool:
@@ -46,12 +48,13 @@ def _check_department(found: dict, department: str, edition: str, report: Report
     """The workbook's 部门名称 / 编制部门 against edition.yaml's department: another
     department's workbook is an error, at the cell that names it (once per name)."""
     seen = set()
-    for _, f in sorted(found.items()):
+    for _index, f in sorted(found.items()):
         if f.department and not _same_department(f.department, department) and f.department not in seen:
             seen.add(f.department)
             report.error(f.department_ref or f.sheet.ref(f.title_row + 1, 1),
-                         f"工作簿的部门是“{clip(f.department)}”，而 {edition} 的部门是“{clip(department)}”"
-                         "：这是另一个部门的预算表，未导入（请核对工作簿或 --into 的版本目录）")
+                         _("工作簿的部门是“{workbook}”，而 {edition} 的部门是“{department}”"
+                           "：这是另一个部门的预算表，未导入（请核对工作簿或 --into 的版本目录）",
+                           workbook=clip(f.department), edition=edition, department=clip(department)))
 
 
 def _kept(old: Path, shown: str, report: Report) -> tuple[str, list[str]] | None:
@@ -64,19 +67,20 @@ def _kept(old: Path, shown: str, report: Report) -> tuple[str, list[str]] | None
         text = old.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = old.read_bytes()[: exc.start].count(b"\n") + 1
-        report.error(f"{shown}:{line}", "原有的 budget.yaml 不是 UTF-8 编码的文本，无法保留其中的 procurement、"
-                                        "assets、performance 等部分；未写入任何文件（请将其另存为 UTF-8，"
-                                        "或移走后再导入）")
+        report.error(f"{shown}:{line}", _("原有的 budget.yaml 不是 UTF-8 编码的文本，无法保留其中的 procurement、"
+                                          "assets、performance 等部分；未写入任何文件（请将其另存为 UTF-8，"
+                                          "或移走后再导入）"))
         return None
     except OSError as exc:
-        report.error(shown, f"无法读取原有的 budget.yaml：{clip(exc, 200)}；未写入任何文件")
+        report.error(shown, _("无法读取原有的 budget.yaml：{error}；未写入任何文件", error=clip(exc, 200)))
         return None
     try:
         parse_yaml(text, shown)
     except BudgetError as exc:
-        report.error(str(exc.pos or shown), f"原有的 budget.yaml 不是有效的 YAML（{clip(exc.message, 120)}），"
-                                            "无法保留其中的 procurement、assets、performance 等部分；"
-                                            "未写入任何文件（请先修正，或移走后再导入）")
+        report.error(str(exc.pos or shown), _("原有的 budget.yaml 不是有效的 YAML（{error}），"
+                                              "无法保留其中的 procurement、assets、performance 等部分；"
+                                              "未写入任何文件（请先修正，或移走后再导入）",
+                                              error=clip(exc.message, 120)))
         return None
     return kept_sections(text)
 
@@ -131,10 +135,11 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     years = title_years(found)
     if year is None:
         if not years:
-            raise ImportUsageError(Pos(str(workbook)), "no year in the tables' titles; give --year")
+            raise ImportUsageError(Pos(str(workbook)), _("各表的标题中没有年度，请用 --year 指定年度"))
         year = years[-1]
     elif years and years != [year]:
-        report.warning("", f"the titles say {'、'.join(map(str, years))}, --year says {year}")
+        report.warning("", _("表的标题中是{titles}年，而 --year 指定的是{year}年，按 --year 导入",
+                             titles="、".join(map(str, years)), year=year))
     result.year = year
     if into is None:
         into = site_dir / "content" / str(year)
@@ -153,19 +158,19 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     before = len(report.messages)
     for f in sorted(found.values(), key=lambda f: f.index):
         for ref, formula in f.sheet.uncalculated:
-            report.error(ref, f"公式单元格没有计算结果（{clip(formula)}）：工作簿保存时未计算公式，"
-                              "读不到它显示的数（请在 Excel 中打开并保存后再导入）")
+            report.error(ref, _("公式单元格没有计算结果（{formula}）：工作簿保存时未计算公式，"
+                                "读不到它显示的数（请在 Excel 中打开并保存后再导入）", formula=clip(formula)))
     if existing is not None:
         _check_department(found, existing.department, f"{_shown(into, root)}/edition.yaml", report)
         department, unit = existing.department, existing.unit
     elif unit not in (None, "元", "万元"):
-        report.error(unit_ref, f"工作簿的单位是{unit}；版本（edition.yaml）的单位只能是元或万元")
+        report.error(unit_ref, _("工作簿的单位是{unit}；版本（edition.yaml）的单位只能是元或万元", unit=unit))
         unit = None
     unit = unit or "万元"
     for i, spec in enumerate(fmt.tables):
         if i not in found:
-            report.warning("", f"no sheet titled like {spec.ref} {spec.title.replace('{year}', str(year))}"
-                               " — its figures are not imported")
+            report.warning("", _("工作簿中没有标题为“{ref} {title}”的工作表，这张表的数字没有导入",
+                                 ref=spec.ref, title=spec.title.replace("{year}", str(year))))
     if any(m.level == "error" for m in report.messages[before:]):
         # another department, or formulas with no value: nothing is read or written
         result.messages = report.messages
@@ -181,8 +186,9 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
         if sheet_unit not in UNIT_SCALE:
             sheet_unit = expected
         if sheet_unit != expected:
-            report.warning(f.unit_ref or "", f"{spec.ref}的单位是{sheet_unit}（格式规定{expected}），"
-                                             f"已按{sheet_unit}读取并换算为{unit}")
+            report.warning(f.unit_ref or "", _("{ref}的单位是{sheet_unit}（格式规定{expected}），"
+                                               "已按{sheet_unit}读取并换算为{unit}",
+                                               ref=spec.ref, sheet_unit=sheet_unit, expected=expected, unit=unit))
         region = locate(spec, f.sheet, f.title_row, year, fmt, report)
         if region is None:
             continue
@@ -198,7 +204,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     imp.approvals()
     result.messages = report.messages
     if not imp.out.lines and not report.failed:
-        report.error("", "no budget lines found (no sheet with 科目编码 rows of 7-digit 项)")
+        report.error("", _("没有读到任何预算科目：没有一张表有7位科目编码（项）的行"))
     if report.failed:
         return result
     shown = _shown(into, root)
@@ -212,7 +218,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
         kept, names = kept_now
         if kept:
             result.budget_yaml += "\n" + kept
-            report.add("", "note", f"kept from the previous budget.yaml: {', '.join(names)}")
+            report.add("", "note", _("保留了原 budget.yaml 中的 {names} 部分", names=", ".join(names)))
     if existing is None:
         result.edition_yaml = edition_yaml(imp.out, units_of(imp.out))
     # derive the tables from what was imported, as a build would, and compare
@@ -221,7 +227,7 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
     if derived is not None:
         compare(derived, reads, report)
     else:
-        report.warning("", "the tables could not be derived (see the errors of the checks); not compared")
+        report.warning("", _("无法按导入的数据生成各表（见检查报告的错误），未与工作簿逐数核对"))
     result.messages = report.messages
     if report.failed:
         return result
@@ -231,7 +237,8 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
         targets.append((into / "edition.yaml", result.edition_yaml))
     clash = [p for p, _ in targets if p.exists()]
     if clash and not force:
-        raise ImportUsageError(Pos(_shown(clash[0], root)), "exists; nothing was written (use --force to replace it)")
+        raise ImportUsageError(Pos(_shown(clash[0], root)),
+                               _("文件已存在，未写入任何文件（如要替换，请加 --force）"))
     into.mkdir(parents=True, exist_ok=True)
     for path, text in targets:
         tmp = path.with_name(path.name + ".tmp")
@@ -239,5 +246,5 @@ def import_workbook(workbook: Path, site_dir: Path = Path("."), year: int | None
         tmp.replace(path)
         result.written.append(path)
     # the checks again, on the files as written (a rule may read them from disk)
-    result.findings, _, result.todo = run_checks(root, site, into, shown, result.budget_yaml, result.edition_yaml)
+    result.findings, _derived, result.todo = run_checks(root, site, into, shown, result.budget_yaml, result.edition_yaml)
     return result

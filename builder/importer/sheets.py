@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..i18n import _
 from .cells import Sheet, norm
 from .report import Report
 
@@ -110,14 +111,15 @@ def find_tables(sheets: list[Sheet], fmt, report: Report) -> dict[int, Found]:
         row, title, match = sheet_title(sheet, fmt)
         if match is None:
             if any(not sheet.blank(r) for r in range(1, 4)):
-                report.warning(sheet.ref(row or 1, 1), f"工作表 '{sheet.name}' 不是格式 {fmt.id} 的表"
-                                                       "（标题与格式中各表的标题都不符），已跳过")
+                report.warning(sheet.ref(row or 1, 1),
+                               _("工作表 '{sheet}' 不是格式 {format} 的表（标题与格式中各表的标题都不符），已跳过",
+                                 sheet=sheet.name, format=fmt.id))
             continue
         index, score = match
         spec = fmt.tables[index]
         if index in found and found[index].score >= score:
-            report.error(sheet.ref(row, 1), f"又一张{spec.ref}（第一张在工作表 '{found[index].sheet.name}'），"
-                                            "已跳过")
+            report.error(sheet.ref(row, 1), _("又一张{ref}（第一张在工作表 '{sheet}'），已跳过；"
+                                              "请删去重复的工作表", ref=spec.ref, sheet=found[index].sheet.name))
             continue
         department, unit, where, department_ref = sheet_meta(sheet, fmt)
         found[index] = Found(index, sheet, row, title, score, unit, where, department, department_ref)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import BudgetError, Pos
+from ..i18n import _
 from .cells import NotANumber, clip, label_key, printed_amount
 from .headers import segments
 from .report import Report
@@ -114,13 +115,17 @@ def compare(derived, reads: list, report: Report) -> None:
                 line = ours.get((key, seen[key]))
                 if line is None:
                     if any(values):
-                        report.warning(row.refs[lo], f"{spec.ref}的“{clip(key)}”行在按导入数据生成的表中没有对应行")
+                        report.warning(row.refs[lo], _("{ref}的“{row}”行在按导入数据生成的表中没有对应行，"
+                                                       "未能核对", ref=spec.ref, row=clip(key)))
                     continue
                 for c, value in zip(amounts, values):
                     try:
                         printed = printed_amount(line[c])
                     except NotANumber:
                         printed = None
-                    if printed != value:
-                        report.error(row.refs[c], f"{spec.ref} '{clip(key)}': the workbook has {_show(value)}, "
-                                                  f"the imported budget prints {line[c] or '(blank)'}")
+                    if printed != value and line[c]:
+                        report.error(row.refs[c], _("{ref}“{row}”：工作簿中是{value}，而按导入的预算生成的表中是{printed}",
+                                                    ref=spec.ref, row=clip(key), value=_show(value), printed=line[c]))
+                    elif printed != value:
+                        report.error(row.refs[c], _("{ref}“{row}”：工作簿中是{value}，而按导入的预算生成的表中是空白",
+                                                    ref=spec.ref, row=clip(key), value=_show(value)))

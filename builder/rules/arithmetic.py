@@ -12,6 +12,7 @@ from decimal import Decimal
 from ..amounts import Figure, round_cents
 from ..model import ZERO
 from ..findings import Finding
+from ..i18n import _
 from .common import compare, measure_name, money
 
 
@@ -19,16 +20,17 @@ def approved_figures(subject):
     """Every stated figure against the sum it replaces; stated figures that apply nowhere."""
     roundings = subject.derived.roundings
     for r in roundings:
-        f = compare(r.pos, "approved", f"批复数 of {r.what} ({measure_name(r.key)})", r.approved,
-                    r.derived, r.terms, "the amounts it sums give")
+        f = compare(r.pos, "approved",
+                    _("{what}（{measure}）的批复数", what=r.what, measure=measure_name(r.key)),
+                    r.approved, r.derived, r.terms, _("其所含各项相加为"))
         if f:
             yield f
     used = {(r.pos, r.key) for r in roundings}
     for pos, key, what in _stated(subject.source.budget):
         if (pos, key) not in used:
             yield Finding(pos, "warning", "approved-unused",
-                          f"批复数 for {what} ({measure_name(key)}) is not printed in any table: "
-                          "check the code and the measure it is stated for")
+                          _("{what}（{measure}）的批复数没有印在任何表中：请核对它所写的科目编码和金额栏目",
+                            what=what, measure=measure_name(key)))
 
 
 def _stated(budget):
@@ -82,7 +84,7 @@ def _sum_check(rule, parent_label, parent, children, headers, fallback, children
         columns.setdefault(key, []).append(header)
     for (printed, total, terms, pos), names in columns.items():
         f = compare(pos, rule, f"{parent_label} {'、'.join(names)}", printed, total, terms,
-                    f"its {children_name} add up to")
+                    _("其下{children}相加为", children=children_name))
         if f:
             yield f
 
@@ -147,7 +149,7 @@ def _check_table(table, spec, budget):
             level = {0: 3, 3: 5, 5: 7}.get(len(code))
             children = [f for c, f in rows.items() if len(c) == level and c.startswith(code)]
             if children:
-                name = {3: "类 rows", 5: "款 rows", 7: "项 rows"}[level]
+                name = {3: _("各类行"), 5: _("各款行"), 7: _("各项行")}[level]
                 yield from _sum_check("sum", label, figures, children, headers, fallback, name)
             yield from _split_check(label, figures, spec, fallback, ("total", "basic", "project"))
     elif table.layout == "economic":
@@ -158,17 +160,17 @@ def _check_table(table, spec, budget):
         total, groups = _tree(table.rows)
         if total is not None:
             yield from _sum_check("sum", spec.total_label, total, [g[1] for g in groups], headers,
-                                  fallback, "经济分类 类 rows")
+                                  fallback, _("经济分类各类行"))
         for label, figures, items in groups:
-            yield from _sum_check("sum", label, figures, items, headers, fallback, "款 rows")
+            yield from _sum_check("sum", label, figures, items, headers, fallback, _("各款行"))
     elif table.layout == "projects" and table.rows:
         key = "carryover_projects" if spec.carryover else "projects"
         fallback = budget.where.get(key, fallback)
         total, units = _tree(table.rows)
         yield from _sum_check("sum", _label(table.rows[0]), total, [u[1] for u in units],
-                              headers, fallback, "单位 rows")
+                              headers, fallback, _("各单位行"))
         for label, figures, items in units:
-            yield from _sum_check("sum", label, figures, items, headers, fallback, "projects")
+            yield from _sum_check("sum", label, figures, items, headers, fallback, _("各项目"))
     elif table.layout == "three_public":
         fallback = budget.where.get("three_public", fallback)
         # the items as the format declares them: [label, path, level]; a path's parts are the
@@ -182,7 +184,7 @@ def _check_table(table, spec, budget):
             if kids:
                 yield from _sum_check("sum", labels[path], figures, kids, headers, fallback,
                                       "、".join(labels[p] for p in printed if p.startswith(path + ".")
-                                               and p.count(".") == path.count(".") + 1) + " add up to")
+                                               and p.count(".") == path.count(".") + 1))
         total = next((r for r in table.rows if r.role == "total"), None)
         top = [path for path in printed if "." not in path]
         if total is not None and top:
@@ -199,7 +201,8 @@ def printed_sums(subject):
             key = (finding.pos, finding.level, finding.rule, finding.message)
             seen.setdefault(key, []).append(table.ref)
     for (pos, level, rule, message), tables in seen.items():
-        yield Finding(pos, level, rule, f"{'、'.join(dict.fromkeys(tables))}: {message}")
+        yield Finding(pos, level, rule, _("{tables}中：{message}", tables="、".join(dict.fromkeys(tables)),
+                                          message=message))
 
 
 def procurement_total(subject):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Finding
+from ..i18n import _
 
 
 def functional_codes(subject):
@@ -13,14 +14,15 @@ def functional_codes(subject):
         pos = lines.key_pos[code]
         if not re.fullmatch(r"\d{7}", code):
             yield Finding(pos, "error", "code-format",
-                          f"'{code}' is not a 功能分类 项 code: budget lines are entered per 项 (7 digits)")
+                          _("“{code}”不是功能分类的项级科目编码：预算科目按项录入（7 位数字），请核对编码",
+                            code=code))
             continue
         for part, level in ((code[:3], "类"), (code[:5], "款"), (code, "项")):
             if part not in codes.functional:
                 yield Finding(pos, "error", "code-unknown",
-                              f"科目编码 {part} ({level}) is not in the {codes.year} 功能分类 code list; "
-                              "check the code, or add it to the code list if it is new this year"
-                              f"（本地科目或本年新增科目：写进站点的 codes/{codes.year}.yaml）")
+                              _("科目编码 {part}（{level}）不在 {year} 年的功能分类科目代码表中：请核对编码；"
+                                "本地科目或本年新增科目，请写进站点的 codes/{year}.yaml",
+                                part=part, level=level, year=codes.year))
                 break
 
 
@@ -30,10 +32,12 @@ def economic_codes(subject):
     for record, pos in zip(records, records.item_pos):
         if record.dept not in codes.economic_dept or len(record.dept) != 5:
             yield Finding(pos, "error", "economic-code-unknown",
-                          f"部门经济分类 {record.dept} is not a 款 of the {codes.year} code list")
+                          _("部门经济分类 {code} 不是 {year} 年代码表中的款级科目：请核对编码",
+                            code=record.dept, year=codes.year))
         if record.gov is not None and (record.gov not in codes.economic_gov or len(record.gov) != 5):
             yield Finding(pos, "error", "economic-code-unknown",
-                          f"政府经济分类 {record.gov} is not a 款 of the {codes.year} code list")
+                          _("政府经济分类 {code} 不是 {year} 年代码表中的款级科目：请核对编码",
+                            code=record.gov, year=codes.year))
 
 
 def approved_keys(subject):
@@ -43,7 +47,8 @@ def approved_keys(subject):
     for key in approved:
         if key != "total" and key not in prefixes:
             yield Finding(approved.key_pos[key], "error", "approved-unknown",
-                          f"approved figure for '{key}', which is neither 'total' nor a 科目 of the budget lines")
+                          _("approved: 中的“{key}”既不是 total，也不是预算科目（lines:）中的科目：请核对编码",
+                            key=key))
 
 
 def unit_names(subject):
@@ -56,11 +61,13 @@ def unit_names(subject):
         for group, pos in zip(groups, groups.item_pos):
             if group.unit not in known:
                 yield Finding(pos, "error", "unit-unknown",
-                              f"单位 '{group.unit}' is not listed under units: in edition.yaml")
+                              _("单位“{unit}”没有列在 edition.yaml 的 units: 中：请核对单位名称，或在 units: 中加上它",
+                                unit=group.unit))
     for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
         if entry.unit is not None and entry.unit not in known:
             yield Finding(pos, "error", "unit-unknown",
-                          f"单位 '{entry.unit}' is not listed under units: in edition.yaml")
+                          _("单位“{unit}”没有列在 edition.yaml 的 units: 中：请核对单位名称，或在 units: 中加上它",
+                            unit=entry.unit))
 
 
 def code_names(subject):
@@ -70,8 +77,9 @@ def code_names(subject):
         official = subject.codes.functional.get(code)
         if line.name and official and line.name != official:
             yield Finding(line.where.get("name", lines.key_pos[code]), "warning", "code-name",
-                          f"科目 {code} is named '{line.name}' but the {subject.codes.year} code list "
-                          f"calls it '{official}'")
+                          _("科目 {code} 写的名称是“{name}”，而 {year} 年科目代码表中的名称是“{official}”："
+                            "请改用代码表中的名称", code=code, name=line.name, year=subject.codes.year,
+                            official=official))
 
 
 def _by_source(budget):
@@ -99,7 +107,8 @@ def source_names(subject):
             if key not in vocab.labels:
                 pos = getattr(amounts, "where", {}).get(key) or getattr(amounts, "pos", None)
                 yield Finding(pos, "error", "source-unknown",
-                              f"资金来源“{key}”不是本格式（{subject.format.id}）的资金来源；可用：{known}")
+                              _("资金来源“{key}”不是本格式（{format}）的资金来源；可用：{known}",
+                                key=key, format=subject.format.id, known=known))
 
 
 def code_list_year(subject):
@@ -110,14 +119,16 @@ def code_list_year(subject):
     if codes.year in available_years():
         return
     pos = edition.where.get("year", edition.pos)
-    base = f"按 {codes.bundled_year} 年的内置代码表" if codes.bundled_year else "没有更早的内置代码表"
+    base = (_("按 {year} 年的内置代码表", year=codes.bundled_year) if codes.bundled_year
+            else _("没有更早的内置代码表"))
     if codes.site_file:
         yield Finding(pos, "note", "code-list-year",
-                      f"{codes.year} 年没有内置的科目代码表：{base}，加上站点的 {codes.site_file} 检查")
+                      _("{year} 年没有内置的科目代码表：{base}，加上站点的 {file} 检查",
+                        year=codes.year, base=base, file=codes.site_file))
     else:
         yield Finding(pos, "warning", "code-list-year",
-                      f"{codes.year} 年没有内置的科目代码表，{base}检查；本年新增或改名的科目请写进站点的 "
-                      f"codes/{codes.year}.yaml（见 README“科目代码表”）")
+                      _("{year} 年没有内置的科目代码表，{base}检查；本年新增或改名的科目请写进站点的 "
+                        "codes/{year}.yaml（见 README“科目代码表”）", year=codes.year, base=base))
 
 
 RULES = [functional_codes, code_names, economic_codes, approved_keys, unit_names, source_names,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ..amounts import half_cents, round_cents
 from ..findings import Finding
+from ..i18n import _
 
 MEASURE_NAMES = {
     "total": "合计", "basic": "基本支出", "project": "项目支出", "personnel": "人员经费",
@@ -29,21 +30,26 @@ def compare(pos, rule: str, what: str, printed: Decimal, expected: Decimal, term
     ``terms`` is how many rounded figures ``expected`` adds up; rounding can explain half
     a cent for each, and for the printed figure itself. ``strict``: two tables print the
     same figure, so any difference is an error (a 尾差 is settled by stating the 批复数).
+    ``what`` and ``parts`` are already in the current language (made with ``_``).
     """
     diff = round_cents(printed) - round_cents(expected)
     if not diff:
         return None
     tolerance = half_cents(terms + 1)
     if strict:
-        hint = (" (within rounding: state the 批复数 under approved: so that both print it)"
+        hint = (_("（在尾差范围内：请在 approved: 下写明批复数，使两张表印出同一个数）")
                 if abs(diff) <= tolerance else "")
         return Finding(pos, "error", rule,
-                       f"{what} is {money(printed)}, but {parts} {money(expected)}: they differ by "
-                       f"{money(diff)}{hint}")
+                       _("{what}为 {printed}，而{parts} {expected}，两者相差 {diff}{hint}",
+                         what=what, printed=money(printed), parts=parts, expected=money(expected),
+                         diff=money(diff), hint=hint))
     if abs(diff) <= tolerance:
         return Finding(pos, "note", f"{rule}-rounding",
-                       f"{what} is {money(printed)}, {parts} {money(expected)}: 尾差 {money(diff)}, "
-                       f"within the rounding of {terms} figures")
+                       _("{what}为 {printed}，{parts} {expected}：尾差 {diff}，在 {terms} 个数的舍入范围内",
+                         what=what, printed=money(printed), parts=parts, expected=money(expected),
+                         diff=money(diff), terms=terms))
     return Finding(pos, "error", rule,
-                   f"{what} is {money(printed)}, but {parts} {money(expected)}: they differ by {money(diff)}, "
-                   f"more than rounding can explain (at most {money(tolerance)}); correct one of them")
+                   _("{what}为 {printed}，而{parts} {expected}，两者相差 {diff}，超出舍入所能解释的范围"
+                     "（最多 {tolerance}）：请改正其中之一",
+                     what=what, printed=money(printed), parts=parts, expected=money(expected),
+                     diff=money(diff), tolerance=money(tolerance)))

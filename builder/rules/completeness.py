@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 
 from ..errors import Pos
 from ..findings import Finding
+from ..i18n import _
 
 PLACEHOLDER = re.compile(
     r"(?<![A-Za-z])(?:X{2,}|x{2,})(?![A-Za-z])"          # XX, XXX万元, xx
@@ -24,8 +25,9 @@ def tables_present(subject):
     for required in fmt.required_tables:
         if required.id not in ids:
             yield Finding(fmt.where.get("tables", fmt.pos), "error", "table-missing",
-                          f"格式“{fmt.name}”（{fmt.id}）缺少{required.name}（id: {required.id}），"
-                          "每个部门预算公开都必须公开这张表：请在 tables 中加上它")
+                          _("格式“{name}”（{id}）缺少{table}（id: {table_id}），"
+                            "每个部门预算公开都必须公开这张表：请在 tables 中加上它",
+                            name=fmt.name, id=fmt.id, table=required.name, table_id=required.id))
 
 
 def parts_present(subject):
@@ -35,7 +37,7 @@ def parts_present(subject):
         if spec.kind == "text" and spec.file and not (subject.root / source.folder / spec.file).is_file():
             title = spec.title.replace("{year}", str(source.edition.year))
             yield Finding(Pos(f"{source.folder}/{spec.file}"), "error", "part-missing",
-                          f"找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）")
+                          _("找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）", title=title))
 
 
 def headings(text: str) -> list[tuple[int, int, str]]:
@@ -58,20 +60,22 @@ def sections_present(subject):
         doc = source.text(part.file)
         if not doc.text:
             continue  # part-missing says so
-        found = [text for _, _, text in headings(doc.text)]
+        found = [text for _level, _line, text in headings(doc.text)]
         for word in part.sections:
             if not any(word in text for text in found):
                 title = part.title.replace("{year}", str(source.edition.year))
                 yield Finding(Pos(doc.shown, 1), "error", "section-missing",
-                              f"“{title}”缺少“{word}”一节：请加一个含“{word}”的标题（如 ## {word}）")
+                              _("“{title}”缺少“{word}”一节：请加一个含“{word}”的标题（如 ## {word}）",
+                                title=title, word=word))
     for section in subject.format.sections:
         doc = source.text(section.file)
-        if not any(any(w in text for w in section.words) for _, _, text in headings(doc.text)):
+        if not any(any(w in text for w in section.words) for _level, _line, text in headings(doc.text)):
             yield Finding(Pos(doc.shown, 1 if doc.text else 0), "error", "section-missing",
-                          f"no section on {section.name}: add a heading containing '{section.words[0]}'")
+                          _("没有关于{name}的一节：请加一个含“{word}”的标题",
+                            name=section.name, word=section.words[0]))
     if not subject.glossary:
         yield Finding(Pos(f"{source.folder}/glossary.yaml"), "error", "section-missing",
-                      "the 名词解释 is empty: keep the standard terms or add your own")
+                      _("名词解释为空：请保留标准名词，或加上本部门自己的名词"))
 
 
 def _section(text: str, word: str) -> tuple[int, str] | None:
@@ -82,7 +86,7 @@ def _section(text: str, word: str) -> tuple[int, str] | None:
     level, start = found[0]
     lines = text.splitlines()
     end = len(lines)
-    for other_level, line, _ in headings(text):
+    for other_level, line, _title in headings(text):
         if line > start and other_level <= level:
             end = line - 1
             break
@@ -101,16 +105,15 @@ def three_public_explained(subject):
     start, body = section
     if prior is None:
         yield Finding(Pos(explanation.shown, start), "warning", "three-public-prior",
-                      "last year's “三公” figures are not given (prior: three_public: in edition.yaml), "
-                      "so the 增减 cannot be checked")
+                      _("没有给出上年的“三公”经费数（edition.yaml 的 prior: three_public:），无法核对增减："
+                        "请补上上年数"))
         return
     now = derived.three_public
     changed = [k for k in ("abroad", "reception", "vehicle_purchase", "vehicle_operation")
                if getattr(now, k) != getattr(prior, k)]
     if changed and "原因" not in body:
         yield Finding(Pos(explanation.shown, start), "error", "three-public-reason",
-                      "the “三公” budget changed from last year but the section gives no reason "
-                      "(write 主要原因是…)")
+                      _("“三公”经费预算比上年有增减，但这一节没有说明原因：请写明“主要原因是…”"))
 
 
 def no_placeholders(subject):
@@ -125,7 +128,7 @@ def no_placeholders(subject):
             match = PLACEHOLDER.search(line.split("#", 1)[0] if shown.endswith(".yaml") else line)
             if match:
                 yield Finding(Pos(shown, number), "error", "placeholder",
-                              f"placeholder '{match.group(0)}' left in the text: fill it in")
+                              _("文中还留有占位符“{text}”：请填上实际内容", text=match.group(0)))
 
 
 def dates_given(subject):
@@ -133,7 +136,8 @@ def dates_given(subject):
     edition = subject.source.edition
     if edition.date is None and subject.format.dated:
         yield Finding(Pos(f"{subject.source.folder}/edition.yaml", edition.pos.line), "error",
-                      "date-missing", "the edition has no date: (the date of the 情况说明, YYYY-MM-DD)")
+                      "date-missing",
+                      _("edition.yaml 中没有日期：请写上 date:（情况说明的日期，YYYY-MM-DD）"))
 
 
 def table_notes(subject):
@@ -147,14 +151,16 @@ def table_notes(subject):
         pos = notes.key_pos.get(table_id, edition.pos)
         table = tables.get(table_id)
         if table is None:
-            known = "、".join(tables) or "无"
+            known = "、".join(tables) or _("（无）")
             yield Finding(pos, "error", "table-unknown",
-                          f"table_notes 中的“{table_id}”不是本格式的表；可用的表 id：{known}")
+                          _("table_notes 中的“{table}”不是本格式的表；可用的表 id：{known}",
+                            table=table_id, known=known))
             continue
         if not table.empty and any(w in note for w in empty_words):
             yield Finding(pos, "warning", "table-note-contradiction",
-                          f"{table.ref}有数字，表注却说“{note}”：请删去或改正表注；若表注确是预算"
-                          "系统导出的原文，核实后在 edition.yaml 的 reviewed: 中说明",
+                          _("{table}有数字，表注却说“{note}”：请删去或改正表注；若表注确是预算"
+                            "系统导出的原文，核实后在 edition.yaml 的 reviewed: 中说明",
+                            table=table.ref, note=note),
                           subject_id=table_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..amounts import parse_measure
 from ..derive import economic_ledger, functional_ledger
 from ..findings import Finding
+from ..i18n import _
 from ..model import ZERO
 from ..sources import FISCAL
 from .common import compare, money
@@ -57,8 +58,8 @@ def economic_vs_lines(subject):
     lines = _printed_functional(subject, "basic.general.current")
     pos = econ.where.get("records") or subject.source.budget.pos
     table = _name(subject, "economic", "基本支出分经济科目表")
-    f = compare(pos, "economic-vs-lines", f"基本支出 by 经济分类 ({table} 合计)", e.value, lines.value,
-                1, "一般公共预算基本支出 of the budget lines is", strict=True)
+    f = compare(pos, "economic-vs-lines", _("按经济分类的基本支出（{table}合计）", table=table), e.value,
+                lines.value, 1, _("预算科目的一般公共预算基本支出为"), strict=True)
     if f:
         yield f
 
@@ -67,6 +68,8 @@ def projects_vs_lines(subject):
     """项目支出表 total = 项目支出 of the budget lines (本年 and 上年结转 apart)."""
     budget = subject.source.budget
     for key, period in (("projects", "current"), ("carryover_projects", "carryover")):
+        of_lines = (_("预算科目的本年项目支出为") if period == "current"
+                    else _("预算科目的上年结转项目支出为"))
         table = _name(subject, key, "项目支出表")
         groups = getattr(budget, key)
         listed = ZERO
@@ -79,8 +82,8 @@ def projects_vs_lines(subject):
         if not count and not lines.value:
             continue
         pos = budget.where.get(key) or budget.where.get("lines")
-        f = compare(pos, "projects-vs-lines", f"项目支出 listed by project ({table})", listed,
-                    lines.value, count, f"项目支出 ({period}) of the budget lines is", strict=True)
+        f = compare(pos, "projects-vs-lines", _("按项目列出的项目支出（{table}）", table=table), listed,
+                    lines.value, count, of_lines, strict=True)
         if f:
             yield f
 
@@ -95,9 +98,10 @@ def three_public_vs_economic(subject):
         if basic > stated:
             pos = tp.where.get(item) or budget.where.get("three_public") or budget.pos
             yield Finding(pos, "error", "three-public-vs-economic",
-                          f"“三公” {name} is {money(stated)}, less than the {money(basic)} of 经济分类 {code} "
-                          f"{name} in 基本支出 ({_name(subject, 'economic', '基本支出分经济科目表')}): "
-                          "the “三公” figure must include it")
+                          _("“三公”经费中的{name}为 {stated}，少于{table}中基本支出经济分类 {code} {name}的 "
+                            "{basic}：“三公”经费数必须包含这部分，请核对",
+                            name=name, stated=money(stated), basic=money(basic), code=code,
+                            table=_name(subject, "economic", "基本支出分经济科目表")))
 
 
 def operating_vs_public(subject):
@@ -107,15 +111,16 @@ def operating_vs_public(subject):
     public = _printed_economic(subject, "public").value
     if budget.basic_by_economic.records and operating > public:
         yield Finding(budget.where.get("operating_costs"), "error", "operating-vs-public",
-                      f"机关运行经费 {money(operating)} exceeds 公用经费 {money(public)} of "
-                      f"{_name(subject, 'economic', '基本支出分经济科目表')}; "
-                      "机关运行经费 is the 公用经费 of 行政单位 (and 参公事业单位)")
+                      _("机关运行经费 {operating} 超过了{table}的公用经费 {public}：机关运行经费是行政单位"
+                        "（和参公事业单位）的公用经费，不能多于公用经费，请核对",
+                        operating=money(operating), public=money(public),
+                        table=_name(subject, "economic", "基本支出分经济科目表")))
     kinds = {u.name: u.type for u in subject.source.edition.units}
     for entry, pos in zip(budget.operating_costs, budget.operating_costs.item_pos):
         if kinds.get(entry.unit) == "事业单位":
             yield Finding(pos, "warning", "operating-unit-type",
-                          f"机关运行经费 is given for {entry.unit}, a 事业单位; it applies to 行政单位 "
-                          "and 参公事业单位 only")
+                          _("{unit}是事业单位，却填了机关运行经费：机关运行经费只适用于行政单位和参公事业单位",
+                            unit=entry.unit))
 
 
 def performance_vs_projects(subject):
@@ -127,16 +132,18 @@ def performance_vs_projects(subject):
     managed = sum((g.amount for g in perf.managed.values()), ZERO)
     count = sum(g.count for g in perf.managed.values())
     project = _printed_functional(subject, "project").value
-    f = compare(perf.where.get("managed"), "performance-vs-projects", "绩效目标管理 amount of 二级项目",
-                managed, project, len(perf.managed), "项目支出 is", strict=True)
+    f = compare(perf.where.get("managed"), "performance-vs-projects", _("纳入绩效目标管理的二级项目金额"),
+                managed, project, len(perf.managed), _("项目支出为"), strict=True)
     if f:
         yield f
     published = sum((g.amount for g in perf.published.values()), ZERO)
     published_count = sum(g.count for g in perf.published.values())
     if published > managed or published_count > count:
         yield Finding(perf.where.get("published"), "error", "performance-published",
-                      f"published 绩效目标 ({published_count} projects, {money(published)}) exceed the "
-                      f"managed ones ({count} projects, {money(managed)})")
+                      _("公开绩效目标的项目（{published_count} 个，{published}）多于纳入绩效目标管理的项目"
+                        "（{count} 个，{managed}）：请核对 performance: 中的数字",
+                        published_count=published_count, published=money(published), count=count,
+                        managed=money(managed)))
 
 
 RULES = [applies(rule) for rule in (economic_vs_lines, projects_vs_lines, three_public_vs_economic,

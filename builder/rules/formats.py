@@ -4,6 +4,7 @@ the columns its header declares."""
 from __future__ import annotations
 
 from ..findings import Finding
+from ..i18n import _
 
 
 def table_columns(subject):
@@ -16,8 +17,9 @@ def table_columns(subject):
         wrong = sorted(w for w in widths if w != table.width)
         if wrong:
             yield Finding(pos or fmt.pos, "error", "table-columns",
-                          f"{table.ref}的表头有 {table.width} 列，而表中的行有 {wrong[0]} 列：请核对 header 与"
-                          f" columns（行来源 {spec.layout} 的列：名称/编码列加上 columns 中的每个金额列）")
+                          _("{table}的表头有 {width} 列，而表中的行有 {row_width} 列：请核对 header 与"
+                            " columns（行来源 {layout} 的列：名称/编码列加上 columns 中的每个金额列）",
+                            table=table.ref, width=table.width, row_width=wrong[0], layout=spec.layout))
 
 
 RULES = [table_columns]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..errors import Pos
 from ..findings import Finding
+from ..i18n import _
 from ..model import BySource, Line
 from ..schema import pos_of
 from ..yamlload import BIDI_CONTROLS, bidi_message
@@ -47,10 +48,11 @@ def amounts_not_negative(subject):
     """A budget figure is never negative, unless its line is a 冲减 (``reduction: true``)."""
     budget = subject.source.budget
     for pos, path, amount in _negatives(budget, budget.pos, ""):
-        hint = ("；若这一行确是冲减，请在该科目下写 reduction: true" if path.startswith("lines.")
+        hint = (_("；若这一行确是冲减，请在该科目下写 reduction: true") if path.startswith("lines.")
                 else "")
         yield Finding(pos, "error", "amount-negative",
-                      f"{path} 的数值 {amount} 是负数：预算数不能为负（请检查是否多写了负号）{hint}")
+                      _("{path} 的数值 {amount} 是负数：预算数不能为负（请检查是否多写了负号）{hint}",
+                        path=path, amount=str(amount), hint=hint))
 
 
 def no_bidi_controls(subject):

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from ..amounts import round_cents
 from ..errors import BudgetError, Pos
 from ..findings import Finding
+from ..i18n import _
 from ..narrative import expand
 from .common import money
 
@@ -67,16 +68,16 @@ def typed_amounts(subject):
                 typed = Decimal(match.group(1).replace(",", ""))
                 if typed in computed:
                     yield Finding(Pos(doc.shown, number), "note", "narrative-typed",
-                                  f"{match.group(1)} is typed; it equals {computed[typed]}: write it as "
-                                  "an expression so it follows the data")
+                                  _("正文直接写了数字 {typed}，它等于{where}：请改写为表达式，使它随数据更新",
+                                    typed=match.group(1), where=computed[typed]))
                     continue
                 close = [(abs(typed - v), v, where) for v, where in computed.items()
                          if abs(typed - v) <= max(Decimal("0.05"), v * Decimal("0.001"))]
                 if close:
-                    _, value, where = min(close)
+                    _distance, value, where = min(close)
                     yield Finding(Pos(doc.shown, number), "warning", "narrative-mismatch",
-                                  f"the text says {match.group(1)} but {where} is {money(value)} "
-                                  "(表文不一致): use the expression for that figure")
+                                  _("正文写的是 {typed}，而{where}为 {value}（表文不一致）：请改用该数的表达式",
+                                    typed=match.group(1), where=where, value=money(value)))
 
 
 def years_consistent(subject):
@@ -87,8 +88,8 @@ def years_consistent(subject):
             written = int(match.group(1))
             if written not in (year, year - 1):
                 yield Finding(Pos(doc.shown, number), "warning", "year-mismatch",
-                              f"the text says {written}年 in an edition for {year}: "
-                              "write {{ year }} (or {{ prior_year }}) instead")
+                              _("正文写的是 {written}年，而这是 {year} 年的预算公开：请改写为 {{{{ year }}}}"
+                                "（或 {{{{ prior_year }}}}）", written=written, year=year))
 
 
 UP, DOWN, SAME = "up", "down", "same"
@@ -124,8 +125,8 @@ def reasons_agree(subject):
                 next((n for n, t in enumerate(doc.text.splitlines(), 1) if "原因" in t), 1)
             words = {UP: "增加", DOWN: "减少", SAME: "持平"}
             yield Finding(Pos(doc.shown, line), "warning", "narrative-reason",
-                          f"正文说{words[said]}（“{before.strip()[-30:]}”），所给原因却是“{reason}”"
-                          f"（{words[why]}）：请核对原因的说法")
+                          _("正文说{said}（“{before}”），所给原因却是“{reason}”（{why}）：请核对原因的说法",
+                            said=words[said], before=before.strip()[-30:], reason=reason, why=words[why]))
 
 
 RULES = [expressions_evaluate, typed_amounts, years_consistent, reasons_agree]

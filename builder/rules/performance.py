@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..findings import Finding
+from ..i18n import _
 from ..perfgrid import column_of, column_total, fund_score, fund_total, resolved
 from ..performance import (
     LEVELS,
@@ -42,7 +43,7 @@ def _finding(table, pos, level: str, rule: str, message: str, indicator: str | N
     """A finding; a note instead when the table lists it under reviewed:."""
     for review in table.reviewed:
         if review.rule == rule and (review.indicator is None or review.indicator == indicator):
-            return Finding(pos, "note", rule, f"{message} — reviewed: {review.note}")
+            return Finding(pos, "note", rule, _("{message}——已核实：{note}", message=message, note=review.note))
     return Finding(pos, level, rule, message)
 
 
@@ -77,7 +78,7 @@ def level_mismatch(subject):
             for l1, groups in (level1s or {}).items():
                 if norm(l1) not in LEVELS:
                     yield Finding(level1s.key_pos[l1], "error", "perf-level-mismatch",
-                                  f"'{l1}' is not a 一级指标: use 产出指标, 效益指标, 满意度指标 or 成本指标")
+                                  _("“{l1}”不是一级指标：请用产出指标、效益指标、满意度指标或成本指标", l1=l1))
                     continue
                 if i2 != i1 + 1 or not isinstance(groups, dict):
                     continue
@@ -85,10 +86,12 @@ def level_mismatch(subject):
                     if norm(l2) in LEVELS[norm(l1)]:
                         continue
                     homes = level1_of(l2)
-                    hint = (f"; it belongs under {'/'.join(h + '指标' for h in homes)}" if homes else
-                            f"; under {l1} the 二级 are {'、'.join(sorted(n + '指标' for n in LEVELS[norm(l1)]))}")
+                    hint = (_("；它应归在{homes}下", homes="/".join(h + "指标" for h in homes)) if homes else
+                            _("；{l1}下的二级指标是{names}", l1=l1,
+                              names="、".join(sorted(n + "指标" for n in LEVELS[norm(l1)]))))
                     yield Finding(groups.key_pos[l2], "error", "perf-level-mismatch",
-                                  f"{_label(table)}: 二级指标 '{l2}' is not a 二级 of {l1}{hint}")
+                                  _("{table}：二级指标“{l2}”不是{l1}的二级指标{hint}",
+                                    table=_label(table), l2=l2, l1=l1, hint=hint))
         if i2 is None:
             continue
         for item, pos in table.items():
@@ -96,14 +99,15 @@ def level_mismatch(subject):
             n2, name = norm(l2), item.name.text
             if "满意" in name and n2 not in SATISFACTION:
                 yield _finding(table, pos, "warning", "perf-level-mismatch",
-                               f"{_label(table)}: 三级指标 '{name}' is a 满意度 indicator but sits under "
-                               f"{l1} → {l2}; put it under 满意度指标 → 服务对象满意度指标", indicator=name)
+                               _("{table}：三级指标“{name}”是满意度指标，却归在{l1} → {l2}下："
+                                 "请移到满意度指标 → 服务对象满意度指标下",
+                                 table=_label(table), name=name, l1=l1, l2=l2), indicator=name)
                 continue
             units = {parse_value(c.text).unit for c in _targets(table, item)}
             if n2 in ("数量", "质量", "时效") and any(u and u.split("/")[0] in MONEY_UNITS for u in units if u):
                 yield _finding(table, pos, "warning", "perf-level-mismatch",
-                               f"{_label(table)}: 三级指标 '{name}' has an amount of money as its value but "
-                               f"sits under {l2}; costs belong under 成本指标", indicator=name)
+                               _("{table}：三级指标“{name}”的指标值是金额，却归在{l2}下：成本应归在成本指标下",
+                                 table=_label(table), name=name, l2=l2), indicator=name)
 
 
 def _targets(table, item):
@@ -155,23 +159,27 @@ def value_unparsed(subject):
                 if column.kind == "quantity":
                     if not qualitative and not value.quantitative:
                         yield _finding(table, where, "warning", "perf-value-unparsed",
-                                       f"{_label(table)}：“{name}”的{column.header or '指标值'}“{text}”不是数值"
-                                       "（定量指标请写数字，运算符和单位写在各自的列）", indicator=name)
+                                       _("{table}：“{name}”的{column}“{text}”不是数值"
+                                         "（定量指标请写数字，运算符和单位写在各自的列）",
+                                         table=_label(table), name=name, column=column.header or "指标值",
+                                         text=text), indicator=name)
                     continue
                 l2_shown = item.groups[roles["二级"]] if "二级" in roles else ""
                 if value.has_operator and not value.quantitative:
                     yield _finding(table, where, "warning", "perf-value-unparsed",
-                                   f"{_label(table)}: 指标值 '{text}' of '{name}' starts with an operator "
-                                   "but is not a number with a unit (e.g. ≥90%, ≤5万元/户/次)", indicator=name)
+                                   _("{table}：“{name}”的指标值“{text}”以运算符开头，却不是带单位的数值"
+                                     "（如 ≥90%、≤5万元/户/次）", table=_label(table), name=name, text=text),
+                                   indicator=name)
                 elif expected and column.kind == "target" and not value.quantitative:
                     yield _finding(table, where, "warning", "perf-value-unparsed",
-                                   f"{_label(table)}: 指标值 '{text}' of '{name}' ({l2_shown}) should be a "
-                                   "quantity: an optional operator, a number and a unit (e.g. ≥75人, 400元/人, 100%)",
+                                   _("{table}：“{name}”（{l2}）的指标值“{text}”应是数量：可带运算符，"
+                                     "再写数字和单位（如 ≥75人、400元/人、100%）",
+                                     table=_label(table), name=name, l2=l2_shown, text=text),
                                    indicator=name)
                 elif expected and column.kind == "target" and value.unit == "":
                     yield _finding(table, where, "warning", "perf-value-unparsed",
-                                   f"{_label(table)}: 指标值 '{text}' of '{name}' ({l2_shown}) has no unit "
-                                   "(write e.g. 990人)", indicator=name)
+                                   _("{table}：“{name}”（{l2}）的指标值“{text}”没有单位：请写上单位（如 990人）",
+                                     table=_label(table), name=name, l2=l2_shown, text=text), indicator=name)
 
 
 def _projects_table(subject) -> str:
@@ -201,9 +209,11 @@ def amount_mismatch(subject):
         if abs(in_yuan - expected) > tolerance:
             label = column.total or column.header or column.key
             yield _finding(table, table.pos_of(f"funds.{column.key}"), "warning", "perf-amount-mismatch",
-                           f"{_label(table)}: {label.rstrip('：')} {money(in_yuan)}元 differs from its amount in "
-                           f"the 项目支出 table ({_projects_table(subject)}), {money(expected)}元 "
-                           f"({table.budget_item.unit} · {table.budget_item.name})")
+                           _("{table}：{label} {amount}元与该项目在项目支出表（{projects}）中的金额 {expected}元"
+                             "不等（{unit} · {name}）：请核对",
+                             table=_label(table), label=label.rstrip("："), amount=money(in_yuan),
+                             projects=_projects_table(subject), expected=money(expected),
+                             unit=table.budget_item.unit, name=table.budget_item.name))
     for table in _tables(subject, "sums"):
         yield from _sums(table, subject)
 
@@ -219,8 +229,9 @@ def _sums(table, subject):
                 if other is not None and total is not None and other != total:
                     names = "+".join(s.label.replace("其中：", "") for s in column.sources or funds.sources)
                     yield _finding(table, table.pos_of("funds"), "warning", "perf-amount-mismatch",
-                                   f"{_label(table)}: {names} = {money(other, table.unit)}, but the "
-                                   f"sources add up to {money(total, table.unit)} ({funds.total.rstrip('：')})")
+                                   _("{table}：{names} = {other}，而各来源相加为 {total}（{label}）：请核对",
+                                     table=_label(table), names=names, other=money(other, table.unit),
+                                     total=money(total, table.unit), label=funds.total.rstrip("：")))
         for column in funds.columns:
             values = data.get(column.key) or {} if column.key else data
             given = values.get("total") if column.key else None
@@ -230,8 +241,9 @@ def _sums(table, subject):
                 if added != given:
                     yield _finding(table, table.pos_of(f"funds.{column.key}.total"), "warning",
                                    "perf-amount-mismatch",
-                                   f"{_label(table)}：{column.header or column.total or column.key}的合计"
-                                   f"{money(given, table.unit)}与各来源之和{money(added, table.unit)}不等")
+                                   _("{table}：{column}的合计{given}与各来源之和{added}不等",
+                                     table=_label(table), column=column.header or column.total or column.key,
+                                     given=money(given, table.unit), added=money(added, table.unit)))
     for block in table.layout.blocks_of("list"):
         total = block.total
         if total is None or not total.sum:
@@ -243,21 +255,22 @@ def _sums(table, subject):
             for row in rows:
                 if row.get(key) is None and _lookup_amount(subject, row, column) is None:
                     yield Finding(row.pos, "error", "perf-amount-mismatch",
-                                  f"汇总表 row '{row.get('name')}' has no amount and no 支出方向 table of that "
-                                  "name: give amount:")
+                                  _("汇总表中“{name}”一行没有金额，也没有同名的支出方向表：请填写 amount:",
+                                    name=row.get("name")))
                 elif row.get(key) is not None:
                     other = _lookup_amount(subject, row, column)
                     if other is not None and other != row.get(key):
                         yield _finding(table, row.where.get(key, row.pos), "warning", "perf-amount-mismatch",
-                                       f"汇总表 row '{row.get('name')}': {money(row.get(key))} differs from its "
-                                       f"支出方向 table, {money(other)}")
+                                       _("汇总表中“{name}”一行为 {amount}，与其支出方向表的 {other} 不等：请核对",
+                                         name=row.get("name"), amount=money(row.get(key)), other=money(other)))
         if total.equals and rows:
             added = sum((r.get(key) or Decimal(0) for r in rows), Decimal(0))
             expected = table.get(total.equals)
             if expected is not None and added != expected:
                 yield _finding(table, table.pos_of(block.key), "warning", "perf-amount-mismatch",
-                               f"{_label(table)}: 支出明细 add up to {money(added)}{table.unit}, "
-                               f"but 项目金额 is {money(expected)}{table.unit}")
+                               _("{table}：支出明细相加为 {added}{unit}，而项目金额为 {expected}{unit}：请核对",
+                                 table=_label(table), added=money(added), expected=money(expected),
+                                 unit=table.unit))
 
 
 def _lookup_amount(subject, row, column):
@@ -277,8 +290,8 @@ def satisfaction_missing(subject):
                     for item, _pos in table.items()) if at is not None else True
         if not found:
             yield _finding(table, table.pos_of(table.layout.indicators.key), "warning", "perf-satisfaction-missing",
-                           f"{_label(table)} has no 满意度 indicator: add one under 满意度指标 → "
-                           "服务对象满意度指标 (e.g. 服务对象满意度 ≥90%)")
+                           _("{table}没有满意度指标：请在满意度指标 → 服务对象满意度指标下加一个"
+                             "（如 服务对象满意度 ≥90%）", table=_label(table)))
 
 
 def actual_missing(subject):
@@ -292,8 +305,10 @@ def actual_missing(subject):
             t, a = resolved(item, target, block), resolved(item, actual, block)
             if t is not None and t.text.strip() and (a is None or not a.text.strip()):
                 yield _finding(table, pos, "warning", "perf-actual-missing",
-                               f"{_label(table)}：指标“{item.name.text}”有{target.header or '年度指标值'}“{t.text}”，"
-                               f"但没有{actual.header or '实际完成值'}：请填写 {actual.key}:", indicator=item.name.text)
+                               _("{table}：指标“{name}”有{target}“{value}”，但没有{actual}：请填写 {key}:",
+                                 table=_label(table), name=item.name.text, target=target.header or "年度指标值",
+                                 value=t.text, actual=actual.header or "实际完成值", key=actual.key),
+                               indicator=item.name.text)
 
 
 def scores(subject):
@@ -307,16 +322,18 @@ def scores(subject):
             w, s = item.get(weight.key), item.get(score.key) if score else None
             if w is not None and s is not None and s > w:
                 yield _finding(table, item.where.get(score.key, pos), "warning", "perf-score",
-                               f"{_label(table)}：指标“{item.name.text}”的得分 {s} 高于分值 {w}",
+                               _("{table}：指标“{name}”的得分 {score} 高于分值 {weight}",
+                                 table=_label(table), name=item.name.text, score=s, weight=w),
                                indicator=item.name.text)
-        weights = [item.get(weight.key) for item, _ in table.items() if item.get(weight.key) is not None]
+        weights = [item.get(weight.key) for item, _pos in table.items() if item.get(weight.key) is not None]
         funds = table.layout.funds
         fund_weight = fund_score(table, funds)[0] if funds is not None and block.total and block.total.funds else None
         if weights:
             total = sum(weights, Decimal(0)) + (fund_weight or 0)
             if total != 100:
                 yield _finding(table, table.pos_of(block.key), "warning", "perf-score",
-                               f"{_label(table)}：各项分值合计 {total}（含预算执行 {fund_weight or 0}），应为 100")
+                               _("{table}：各项分值合计 {total}（含预算执行 {fund}），应为 100",
+                                 table=_label(table), total=total, fund=fund_weight or 0))
 
 
 def budget_reference(subject):
@@ -328,19 +345,22 @@ def budget_reference(subject):
         item = table.budget_item
         if item is None:
             yield _finding(table, table.pos, "warning", "perf-budget-item",
-                           f"{_label(table) if not table.redacted else table.title} does not name its line in the "
-                           f"项目支出 table ({_projects_table(subject)}): add "
-                           "budget_item: {unit: …, name: …}; until then it is not counted as published")
+                           _("{table}没有写明它在项目支出表（{projects}）中对应的项目：请加上 "
+                             "budget_item: {{unit: …, name: …}}；加上之前，它不计入已公开的项目",
+                             table=_label(table) if not table.redacted else table.title,
+                             projects=_projects_table(subject)))
             continue
         if budget_lines(budget, item):
             continue
         names = [p.name for g in budget.projects if g.unit == item.unit for p in g.projects]
         if not any(g.unit == item.unit for g in budget.projects):
-            problem = f"no 单位 '{item.unit}' in budget.yaml projects:"
+            problem = _("budget.yaml 的 projects: 中没有单位“{unit}”：请核对 budget_item: 的 unit", unit=item.unit)
         elif item.name not in names:
-            problem = f"no project '{item.name}' under {item.unit} in budget.yaml projects:"
+            problem = _("budget.yaml 的 projects: 中{unit}下没有项目“{name}”：请核对 budget_item: 的 name",
+                        name=item.name, unit=item.unit)
         else:
-            problem = f"entry {item.entry}: {item.unit} has {names.count(item.name)} line(s) named '{item.name}'"
+            problem = _("budget_item: 的 entry 为 {entry}，而{unit}下名为“{name}”的项目有 {count} 个：请核对 entry",
+                        entry=item.entry, unit=item.unit, count=names.count(item.name), name=item.name)
         yield Finding(table.pos_of("budget_item"), "error", "perf-budget-item", problem)
 
 
@@ -357,17 +377,20 @@ def summary_agrees(subject):
     real_amount = sum((p.amount for p in published), Decimal(0))
     if count != real_count or amount != real_amount:
         yield Finding(pos, "warning", "perf-summary-mismatch",
-                      f"performance.published adds up to {count} projects, {money(amount)}, but the "
-                      f"绩效目标表 under performance/ cover {real_count} projects, {money(real_amount)} "
-                      f"(from {_projects_table(subject)}): the text prints the computed figures")
+                      _("budget.yaml 的 performance.published 合计为 {count} 个项目、{amount}，而 performance/ "
+                        "下的绩效目标表涵盖 {real_count} 个项目、{real_amount}（据{projects}）：正文印出的是"
+                        "按绩效目标表计算的数",
+                        count=count, amount=money(amount), real_count=real_count,
+                        real_amount=money(real_amount), projects=_projects_table(subject)))
     if all(p.kind for p in published):
         for kind, typed_kind in typed.published.items():
             ps = [p for p in published if p.kind == kind]
             if len(ps) != typed_kind.count or sum((p.amount for p in ps), Decimal(0)) != typed_kind.amount:
                 yield Finding(typed.published.key_pos.get(kind, pos), "warning", "perf-summary-mismatch",
-                              f"performance.published.{kind} says {typed_kind.count} projects, "
-                              f"{money(typed_kind.amount)}, but the tables give {len(ps)}, "
-                              f"{money(sum((p.amount for p in ps), Decimal(0)))}: remove it (it is computed)")
+                              _("performance.published.{kind} 写的是 {count} 个项目、{amount}，而各表合计为 "
+                                "{real_count} 个、{real_amount}：请删去它（这个数会自动计算）",
+                                kind=kind, count=typed_kind.count, amount=money(typed_kind.amount),
+                                real_count=len(ps), real_amount=money(sum((p.amount for p in ps), Decimal(0)))))
 
 
 RULES = [level_mismatch, value_unparsed, amount_mismatch, satisfaction_missing, actual_missing, scores,
