@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from builder import pdf as pdf_stage  # noqa: E402
-from builder.build import build_site  # noqa: E402
+from budgetsite import pdf as pdf_stage  # noqa: E402
+from budgetsite.build import build_site  # noqa: E402
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -135,7 +135,7 @@ def main() -> None:
             print("Chromium: not installed, no ratio")
 
         site = work / "site"
-        command = [sys.executable, "-m", "builder", "build", "--site", str(args.site.resolve()),
+        command = [sys.executable, "-m", "budgetsite", "build", "--site", str(args.site.resolve()),
                    "--out", str(site), "--quiet"]
         subprocess.run(command, check=True, cwd=ROOT)
         rebuild_s = best(args.runs, lambda: subprocess.run(command, check=True, cwd=ROOT))

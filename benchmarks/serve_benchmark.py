@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from builder.build import build_site  # noqa: E402
-from builder.serve import serve  # noqa: E402
+from budgetsite.build import build_site  # noqa: E402
+from budgetsite.serve import serve  # noqa: E402
 
 
 def fetch(port: int, path: str) -> bytes:

@@ -16,6 +16,7 @@ from .load import load_site, templates_dir, theme_dir
 from .render import edition_document, environment, render_archive, render_edition, render_print
 from .formats import edition_format
 from .i18n import _
+from .paths import BUNDLED_THEME
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
 
@@ -133,7 +134,7 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
                    for i, t in enumerate(derived.tables, start=1)]
     theme = theme_dir(root)
     if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one
-        theme = Path(__file__).resolve().parent.parent / "theme"
+        theme = BUNDLED_THEME
     job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()])  # the site's own files
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
     result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),

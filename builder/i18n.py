@@ -3,7 +3,7 @@
 The source language is Chinese: every user-facing text is written in Chinese in the code,
 marked ``_("…{name}…", name=value)`` (named placeholders, filled after translation), and
 ``builder/locale/en/LC_MESSAGES/*.po`` hold its English. The catalogs are compiled into
-``budgetsite.mo`` beside them (``python -m builder.i18n`` after editing a .po; a test checks it
+``budgetsite.mo`` beside them (``python -m budgetsite.i18n`` after editing a .po; a test checks it
 is current) and read with the standard library's :mod:`gettext`.
 
 The language is chosen once per run: ``--lang en`` / ``--lang zh``, else ``BUDGETSITE_LANG``,
@@ -177,6 +177,6 @@ def filled_messages(root: Path | None = None) -> set[str]:
     return {msgid for msgid, _where, filled in _marked(Path(root or Path(__file__).parent)) if filled}
 
 
-if __name__ == "__main__":  # python -m builder.i18n: compile the catalogs
+if __name__ == "__main__":  # python -m budgetsite.i18n: compile the catalogs
     for written in compile_catalogs():
         print(f"wrote {written}")

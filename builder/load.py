@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import BudgetError, Pos
 from .formats import edition_format
 from .i18n import _
+from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME
 from .model import Budget, Edition, Glossary, GlossaryEntry, Site
 from .performance import load_performance
 from .schema import read
@@ -99,12 +100,12 @@ def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdi
 def theme_dir(root: Path) -> Path:
     """The site's theme/ folder, else the one shipped beside the builder package."""
     own = root / "theme"
-    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "theme"
+    return own if own.is_dir() else BUNDLED_THEME
 
 
 def templates_dir(root: Path) -> Path:
     own = root / "templates"
-    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+    return own if own.is_dir() else BUNDLED_TEMPLATES
 
 
 def load_site(root: Path) -> SourceSite:

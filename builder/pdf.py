@@ -29,11 +29,11 @@ from typing import Callable
 from .errors import BudgetError, Pos
 from .findings import Finding
 from .i18n import _
+from .paths import BUNDLED_THEME
 
 VARIANT = "pdf/a-3u"
 HASH_FILE = ".pdf-hash"  # beside the PDF in the output: the hash of its inputs
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
-BUNDLED_THEME = Path(__file__).resolve().parent.parent / "theme"
 #: Where fonts are installed; a change there can change which font a PDF uses.
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
              "/Library/Fonts", "~/Library/Fonts", "C:/Windows/Fonts"]

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Messages are Chinese by default. Most tests were written against the English catalog and run
 # in English (the CLI reads BUDGETSITE_LANG too); tests of the Chinese messages say so with
-# builder.i18n.using("zh") or BUDGETSITE_LANG=zh.
+# budgetsite.i18n.using("zh") or BUDGETSITE_LANG=zh.
 os.environ["BUDGETSITE_LANG"] = "en"
 
 
@@ -55,7 +55,7 @@ def site_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The example site built once for the session (HTML only)."""
-    from builder.build import build_site
+    from budgetsite.build import build_site
 
     out = tmp_path_factory.mktemp("built") / "_site"
     build_site(ROOT, out, pdf=False)

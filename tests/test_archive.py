@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 
-from builder.build import build_site
-from builder.load import load_site
+from budgetsite.build import build_site
+from budgetsite.load import load_site
 
 
 def run(site, *args):
-    return subprocess.run([sys.executable, "-m", "builder", *args, "--site", str(site)],
+    return subprocess.run([sys.executable, "-m", "budgetsite", *args, "--site", str(site)],
                           capture_output=True, text=True, timeout=120)
 
 

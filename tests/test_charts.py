@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder import charts
-from builder.build import build_site
-from builder.charts import ChartData, Item, shares, text_width
+from budgetsite import charts
+from budgetsite.build import build_site
+from budgetsite.charts import ChartData, Item, shares, text_width
 
 from conftest import ROOT
 
@@ -106,10 +106,10 @@ def test_no_label_overlaps_or_leaves_the_picture(built_site):
 
 
 def test_every_chart_of_the_edition_renders(built_site):
-    from builder.load import load_site
-    from builder.codes import load_codes
-    from builder.derive import derive
-    from builder.formats import load_format as load_tableset
+    from budgetsite.load import load_site
+    from budgetsite.codes import load_codes
+    from budgetsite.derive import derive
+    from budgetsite.formats import load_format as load_tableset
 
     site = load_site(ROOT)
     derived = derive(site.editions[0], load_codes(2025), load_tableset("shanxi-13", ROOT, None))
@@ -129,7 +129,7 @@ def test_svg_is_deterministic():
 
 
 def test_unknown_chart_is_an_error(site_copy, tmp_path):
-    from builder.build import check_site
+    from budgetsite.build import check_site
 
     path = site_copy / "content/2025/explanation.md"
     path.write_text(path.read_text(encoding="utf-8").replace('chart("three-public")', 'chart("three-pubic")'),

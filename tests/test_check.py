@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import BuildFailed, build_site, check_site
+from budgetsite.build import BuildFailed, build_site, check_site
 
 from conftest import ROOT, edit, line_of
 
@@ -264,7 +264,7 @@ def test_year_mismatch(site_copy):
 # -- the command and the build --------------------------------------------------------
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "budgetsite", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_check_command_text_and_json():

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder.build import check_site
-from builder.codes import load_codes
+from budgetsite.build import check_site
+from budgetsite.codes import load_codes
 
 from conftest import copy_site
 

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import edit, line_of
 
-from builder.build import build_site, check_site
-from builder.cli import main
-from builder.errors import BudgetError
-from builder.i18n import using
+from budgetsite.build import build_site, check_site
+from budgetsite.cli import main
+from budgetsite.errors import BudgetError
+from budgetsite.i18n import using
 
 EDITION = "content/2025/edition.yaml"
 BUDGET = "content/2025/budget.yaml"

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from builder.build import build_site
+from budgetsite.build import build_site
 from conftest import ROOT
 
 WORKBOOK = "阳泉市退役军人事务局-2025-部门预算表.xlsx"
@@ -213,8 +213,8 @@ def test_two_builds_give_identical_data_files(built_site, tmp_path):
 
 
 def test_source_date_epoch_sets_the_workbook_date(tmp_path, monkeypatch):
-    from builder import downloads
-    from builder.pdf import document_date
+    from budgetsite import downloads
+    from budgetsite.pdf import document_date
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     moment = document_date(None, 2025)
@@ -227,7 +227,7 @@ def test_source_date_epoch_sets_the_workbook_date(tmp_path, monkeypatch):
 
 def test_unchanged_workbooks_are_reused_and_changed_ones_remade(site_copy, tmp_path):
     """A rebuild reuses the XLSX files whose tables did not change (they are slow to make)."""
-    from builder.build import build_site
+    from budgetsite.build import build_site
 
     out = tmp_path / "out"
     build_site(site_copy, out, pdf=False)

@@ -13,7 +13,7 @@ ERROR_LINE = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+): error(\[[a-z-]+\])?:
 
 def run_build(site: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "builder", "build", "--site", str(site), "--no-pdf", *args],
+        [sys.executable, "-m", "budgetsite", "build", "--site", str(site), "--no-pdf", *args],
         capture_output=True, text=True, timeout=120,
     )
 
@@ -161,7 +161,7 @@ def test_usage_error_exits_2(site_copy):
 def test_debug_shows_traceback(site_copy):
     replace(site_copy / BUDGET, "reception: 0.80", "reception: 八十")
     result = subprocess.run(
-        [sys.executable, "-m", "builder", "--debug", "build", "--site", str(site_copy), "--no-pdf"],
+        [sys.executable, "-m", "budgetsite", "--debug", "build", "--site", str(site_copy), "--no-pdf"],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.build import build_site, check_site
-from builder.i18n import using
+from budgetsite.build import build_site, check_site
+from budgetsite.i18n import using
 from conftest import ROOT
 
 TINY_FORMAT = """\
@@ -153,7 +153,7 @@ def test_an_unknown_source_is_reported_with_the_formats_sources(tmp_path):
 
 
 def test_an_extending_format_changes_only_what_it_says(tmp_path):
-    from builder.formats import load_format
+    from budgetsite.formats import load_format
 
     site = tmp_path / "ext"
     (site / "formats/mine").mkdir(parents=True)

@@ -9,9 +9,9 @@ import sys
 from click.testing import CliRunner
 from conftest import ROOT
 
-from builder import i18n
-from builder.cli import main
-from builder.i18n import catalog_entries, filled_messages, messages_in_source, mo_bytes, read_po, using
+from budgetsite import i18n
+from budgetsite.cli import main
+from budgetsite.i18n import catalog_entries, filled_messages, messages_in_source, mo_bytes, read_po, using
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # ideographs and full-width punctuation
 
@@ -59,7 +59,7 @@ def test_the_compiled_catalog_is_current():
     for folder in (p for p in i18n.LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()):
         entries = {k: v for k, v in catalog_entries(folder.name).items() if v or k == ""}
         assert (folder / "LC_MESSAGES" / "budgetsite.mo").read_bytes() == mo_bytes(entries), \
-            "run python -m builder.i18n"
+            "run python -m budgetsite.i18n"
         header = read_po(folder / "LC_MESSAGES" / "00-header.po")[""]
         assert "charset=UTF-8" in header
 
@@ -90,7 +90,7 @@ def test_check_speaks_chinese_by_default_and_english_on_request():
 def test_help_is_chinese_by_default():
     def helptext(lang: str) -> str:
         env = {"BUDGETSITE_LANG": lang, "PATH": "/usr/bin:/bin"}
-        return subprocess.run([sys.executable, "-m", "builder", "build", "--help"], capture_output=True,
+        return subprocess.run([sys.executable, "-m", "budgetsite", "build", "--help"], capture_output=True,
                               text=True, env=env, cwd=ROOT, check=True).stdout
 
     zh, en = helptext("zh"), helptext("en")

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 import make_shanghai_workbook
 import make_workbook
-from builder.build import build_site, check_site
-from builder.cli import main
-from builder.importer import WCell, amount_of, import_workbook, kept_sections
+from budgetsite.build import build_site, check_site
+from budgetsite.cli import main
+from budgetsite.importer import WCell, amount_of, import_workbook, kept_sections
 from conftest import ROOT
 
 REFERENCE_XLSX = "2025/data/阳泉市退役军人事务局-2025-部门预算表.xlsx"
@@ -307,10 +307,10 @@ def shanghai_site(tmp_path: Path) -> Path:
 
 
 def load_budget(path: Path):
-    from builder.errors import Pos
-    from builder.model import Budget
-    from builder.schema import read
-    from builder.yamlload import load_yaml
+    from budgetsite.errors import Pos
+    from budgetsite.model import Budget
+    from budgetsite.schema import read
+    from budgetsite.yamlload import load_yaml
 
     return read(load_yaml(path, path.name), Budget, Pos(path.name, 1), "budget.yaml")
 

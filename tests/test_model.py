@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from builder.amounts import Ledger, parse_measure
-from builder.build import build_site
-from builder.errors import BudgetError
-from builder.load import load_site
-from builder.yamlload import parse_yaml
+from budgetsite.amounts import Ledger, parse_measure
+from budgetsite.build import build_site
+from budgetsite.errors import BudgetError
+from budgetsite.load import load_site
+from budgetsite.yamlload import parse_yaml
 
 from conftest import ROOT
 

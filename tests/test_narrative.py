@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from builder.build import build_site
-from builder.narrative import change, compare, pct, rate, wan
+from budgetsite.build import build_site
+from budgetsite.narrative import change, compare, pct, rate, wan
 
 from conftest import ROOT
 from test_site import read

@@ -22,8 +22,8 @@ import pypdf
 import pytest
 from pypdf.generic import ContentStream
 
-from builder import pdf as pdf_stage
-from builder.build import BuildFailed, build_site
+from budgetsite import pdf as pdf_stage
+from budgetsite.build import BuildFailed, build_site
 
 from conftest import ROOT, copy_site
 
@@ -71,7 +71,7 @@ def builds(tmp_path_factory) -> Builds:
         (published_site, result.published, _fresh_machine_env(tmp, SOURCE_DATE_EPOCH=str(EPOCH))),
     ]
     processes = [
-        subprocess.Popen([sys.executable, "-m", "builder", "build", "--site", str(site), "--out", str(out),
+        subprocess.Popen([sys.executable, "-m", "budgetsite", "build", "--site", str(site), "--out", str(out),
                           "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
         for site, out, env in runs]
@@ -391,7 +391,7 @@ def test_glyph_guard_names_the_character_and_its_line(site_copy, tmp_path):
     lines.insert(2, "本段含有一个生僻字：𠀀。")
     overview.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "builder", "build", "--site", str(site_copy), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "budgetsite", "build", "--site", str(site_copy), "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
     assert ("content/2025/overview.md:3: error[font-glyph]: character '𠀀' (U+20000) has no glyph "
@@ -513,9 +513,9 @@ def test_glyph_guard_error_is_a_build_failure(site_copy, tmp_path):
 def test_tables_wider_than_a_portrait_page_ask_for_a_landscape_one():
     from types import SimpleNamespace
 
-    from builder.layouts import Cell, Row, Table
-    from builder.render import environment
-    from builder.formats import HeaderCell
+    from budgetsite.layouts import Cell, Row, Table
+    from budgetsite.render import environment
+    from budgetsite.formats import HeaderCell
 
     env = environment(ROOT / "templates")
     macro = env.from_string('{% from "table.html" import budget_table %}{{ budget_table(t, e) }}')

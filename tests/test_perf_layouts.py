@@ -19,10 +19,10 @@ import pytest
 from conftest import copy_site, edit, line_of
 from test_performance import Dom, cell_text
 
-from builder.build import build_site, check_site
-from builder.errors import BudgetError
-from builder.perflayouts import bundled_layouts
-from builder.yamlload import load_yaml
+from budgetsite.build import build_site, check_site
+from budgetsite.errors import BudgetError
+from budgetsite.perflayouts import bundled_layouts
+from budgetsite.yamlload import load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERF = "content/2025/performance"
@@ -354,7 +354,7 @@ def test_an_undeclared_key_is_an_error_at_its_line(tmp_path, old, new, key):
 
 
 def test_the_introduction_converts_the_amount_to_wan_from_the_editions_unit():
-    from builder.performance import view
+    from budgetsite.performance import view
 
     summary = SimpleNamespace(published=SimpleNamespace(amount=Decimal("17500894.00")), roles={}, tables=1)
     source = SimpleNamespace(edition=SimpleNamespace(unit="元", year=2024), performance=[])
@@ -364,7 +364,7 @@ def test_the_introduction_converts_the_amount_to_wan_from_the_editions_unit():
 
 
 def test_bundled_layouts_read():
-    from builder.perflayouts import BUNDLED, read_layout
+    from budgetsite.perflayouts import BUNDLED, read_layout
 
     for name in bundled_layouts():
         layout = read_layout(load_yaml(BUNDLED / f"{name}.yaml", name), name)

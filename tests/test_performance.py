@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, edit, line_of
 
-from builder.build import build_site, check_site
-from builder.errors import BudgetError
-from builder.load import load_site
-from builder.perfgrid import indicator_rows
-from builder.performance import money, parse_value
+from budgetsite.build import build_site, check_site
+from budgetsite.errors import BudgetError
+from budgetsite.load import load_site
+from budgetsite.perfgrid import indicator_rows
+from budgetsite.performance import money, parse_value
 
 PERF = "content/2025/performance"
 REFERENCE = (ROOT / "tests/fixtures/reference-2025.txt").read_text(encoding="utf-8").split("\n")
@@ -528,7 +528,7 @@ def test_004_checks(built_004):
 
 def test_pdf_shows_every_project_table(tmp_path):
     """Each project table's title and name are in the PDF text, each table on its own pages."""
-    pytest.importorskip("builder.pdf")
+    pytest.importorskip("budgetsite.pdf")
     pypdf = pytest.importorskip("pypdf")
     build_site(ROOT, tmp_path / "out", pdf=True)
     (pdf,) = (tmp_path / "out/2025").glob("*.pdf")

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder import freeze, publish
-from builder.build import BuildFailed, _edition_setup, build_site
-from builder.cli import main
-from builder.i18n import using
-from builder.load import load_site, templates_dir
-from builder.new import new_edition
-from builder.pdf import HASH_FILE
-from builder.render import environment, render_print
+from budgetsite import freeze, publish
+from budgetsite.build import BuildFailed, _edition_setup, build_site
+from budgetsite.cli import main
+from budgetsite.i18n import using
+from budgetsite.load import load_site, templates_dir
+from budgetsite.new import new_edition
+from budgetsite.pdf import HASH_FILE
+from budgetsite.render import environment, render_print
 
 from conftest import copy_site, edit, line_of
 
@@ -109,7 +109,7 @@ def published_then_pdf(tmp_path_factory):
     out = tmp / "out"
     build_site(site, out, pdf=False)
     recorded = manifest(site)
-    run = subprocess.run([sys.executable, "-m", "builder", "build", "--site", str(site), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "budgetsite", "build", "--site", str(site), "--out", str(out)],
                          capture_output=True, text=True, timeout=300, env=_fontconfig_env(tmp))
     return site, out, recorded, run
 
@@ -192,8 +192,8 @@ def test_an_all_zero_edition_cannot_be_published(site_copy, tmp_path):
 
 def test_an_undated_edition_cannot_be_published(site_copy):
     """The guard itself (the build meets date-missing first), and as a check rule."""
-    from builder.check import Subject
-    from builder.rules import publishing
+    from budgetsite.check import Subject
+    from budgetsite.rules import publishing
 
     publish_2025(site_copy)
     edit(site_copy, EDITION, "date: 2025-04-02", "# date: 2025-04-02")
@@ -255,7 +255,7 @@ def test_back_to_draft_only_with_a_reason(site_copy, tmp_path):
         assert "撤回说明" in page and "2025年6月1日" in page and "撤回更正" in page
     site = load_site(site_copy)
     source = site.editions[0]
-    from builder import check as check_stage
+    from budgetsite import check as check_stage
 
     codes, fmt = _edition_setup(site, site_copy, source)
     derived = check_stage.check(site, source, codes, fmt)[1]

@@ -329,7 +329,7 @@ def reference_tables() -> dict[int, RefTable]:
 @pytest.fixture(scope="session")
 def built_tables(tmp_path_factory) -> dict[str, HtmlTable]:
     """Build the repository's example site once (HTML only) and parse tables.html."""
-    from builder.build import build_site
+    from budgetsite.build import build_site
 
     out = tmp_path_factory.mktemp("reference-tables") / "site"
     build_site(Path(REPO_ROOT), out, pdf=False)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from builder.serve import serve, touched_editions
+from budgetsite.serve import serve, touched_editions
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

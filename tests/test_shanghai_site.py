@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build_site, check_site
+from budgetsite.build import build_site, check_site
 from conftest import ROOT
 
 SITE = ROOT / "examples" / "shanghai-wanli"

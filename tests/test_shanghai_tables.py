@@ -465,7 +465,7 @@ def _closest(seed_row: SeedRow, rows) -> str:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> list[Section]:
     """Build the example site once (HTML only) and parse 2024/tables.html."""
-    from builder.build import build_site
+    from budgetsite.build import build_site
 
     out = tmp_path_factory.mktemp("sh") / "_site"
     build_site(SITE, out, pdf=False)

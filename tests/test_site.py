@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from builder.build import build_site
+from budgetsite.build import build_site
 
 from conftest import ROOT
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from builder.build import build_site
+from budgetsite.build import build_site
 from conftest import edit
 
 INJECT = '=HYPERLINK("http://x","点击")'
@@ -83,7 +83,7 @@ def _is_number(text: str) -> bool:
 
 
 def test_csv_defuses_every_text_cell_but_not_negative_amounts():
-    from builder.tabledata import defused
+    from budgetsite.tabledata import defused
 
     for lead in LEADS:
         assert defused(lead + "x") == "'" + lead + "x"
@@ -93,8 +93,8 @@ def test_csv_defuses_every_text_cell_but_not_negative_amounts():
 
 def test_pdf_attaches_the_same_csv_bytes(hostile_site):
     """build.py attaches tabledata.table_csv to the PDF; the download is those bytes."""
-    import builder.build as build
-    from builder.tabledata import table_csv
+    import budgetsite.build as build
+    from budgetsite.tabledata import table_csv
 
     assert build.table_csv is table_csv
     assert b"'=HYPERLINK" in b"".join(p.read_bytes() for p in hostile_site.glob("*.csv"))
@@ -105,7 +105,7 @@ def test_pdf_attaches_the_same_csv_bytes(hostile_site):
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
-from builder.importer import import_workbook  # noqa: E402
+from budgetsite.importer import import_workbook  # noqa: E402
 from conftest import copy_site  # noqa: E402
 from test_import import REFERENCE_XLSX, empty_site, mutate, run, workbook  # noqa: E402,F401  (one copy of the import helpers)
 
@@ -159,7 +159,7 @@ def test_a_formula_never_calculated_is_reported_at_its_cell(workbook, tmp_path):
 def test_a_formula_with_a_cached_value_is_read():
     from openpyxl import Workbook
 
-    from builder.importer import Sheet
+    from budgetsite.importer import Sheet
 
     wb = Workbook()
     ws = wb.active
@@ -188,7 +188,7 @@ def test_a_huge_cell_text_is_never_echoed_whole(workbook, tmp_path):
     assert result.messages
     for message in result.messages:
         assert len(str(message)) < 600, str(message)[:200]
-    from builder.importer.cells import clip
+    from budgetsite.importer.cells import clip
 
     assert clip("字" * 61) == "字" * 60 + "…" and clip("字" * 60) == "字" * 60
 
@@ -213,7 +213,7 @@ def test_another_departments_workbook_is_an_error(built_site, tmp_path):
 
 
 def test_the_same_department_with_a_code_or_spaces_is_no_error():
-    from builder.importer.run import _same_department
+    from budgetsite.importer.run import _same_department
 
     assert _same_department("123001-阳泉市退役军人事务局", "阳泉市退役军人事务局")
     assert _same_department("阳泉市 退役军人事务局（本级）", "阳泉市退役军人事务局")
@@ -237,9 +237,9 @@ def test_force_over_a_broken_budget_yaml_writes_nothing(built_site, tmp_path, br
 
 
 def _hostile_table():
-    from builder.amounts import Figure
-    from builder.formats import HeaderCell
-    from builder.layouts import Cell, Row, Table
+    from budgetsite.amounts import Figure
+    from budgetsite.formats import HeaderCell
+    from budgetsite.layouts import Cell, Row, Table
 
     header = [[HeaderCell(text="=项目"), HeaderCell(text="金额")]]
     rows = [
@@ -252,8 +252,8 @@ def _hostile_table():
 
 
 def test_a_table_built_by_hand_keeps_negative_amounts_and_defuses_texts():
-    from builder import downloads
-    from builder.tabledata import table_csv
+    from budgetsite import downloads
+    from budgetsite.tabledata import table_csv
 
     table = _hostile_table()
     grid = list(csv.reader(io.StringIO(table_csv(table).decode("utf-8-sig"))))

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder import narrative
-from builder.cli import main
-from builder.errors import BudgetError
-from builder.formats import NumberStyle
-from builder.i18n import using
-from builder.layouts import format_amount
+from budgetsite import narrative
+from budgetsite.cli import main
+from budgetsite.errors import BudgetError
+from budgetsite.formats import NumberStyle
+from budgetsite.i18n import using
+from budgetsite.layouts import format_amount
 
 from conftest import ROOT, copy_site, edit, line_of
 

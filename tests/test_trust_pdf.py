@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import pdf as pdf_stage
+from budgetsite import pdf as pdf_stage
 
 from conftest import ROOT, copy_site
 from test_pdf import PDF_NAME, FRONT_PAGES, Pdf, _norm, builds, reference  # noqa: F401 (fixtures)
@@ -70,7 +70,7 @@ def refused_build(tmp_path_factory, outside_png):
                   "![本站主题图片](logo.png)", ""]
     overview.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp / "out"
-    run = subprocess.run([sys.executable, "-m", "builder", "build", "--site", str(site), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "budgetsite", "build", "--site", str(site), "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     return run, out
 
@@ -129,7 +129,7 @@ import weasyprint.pdf.fonts
 weasyprint.pdf.fonts.harfbuzz_subset = None  # a machine without HarfBuzz-subset: fontTools subsets
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from builder import pdf as pdf_stage
+from budgetsite import pdf as pdf_stage
 html = ('<html lang="zh-CN"><head><link rel="stylesheet" href="print.css"></head><body><h1>标题</h1>'
         '<table><thead><tr><th>政府性基金</th></tr></thead><tbody><tr><td>正文 1</td></tr></tbody></table>')
 job = pdf_stage.PrintJob(html, Path(sys.argv[1]) / "theme",

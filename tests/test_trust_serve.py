@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from builder import amounts
-from builder import serve as serve_module
-from builder.amounts import Ledger, parse_measure
-from builder.build import build_site, check_site
-from builder.codes import load_codes
-from builder.i18n import using
-from builder.load import load_site
-from builder.pdf import HASH_FILE, pdf_name
-from builder.serve import Previewer, host_allowed, serve
-from builder.write import MARKER, clean_stale, write_site
+from budgetsite import amounts
+from budgetsite import serve as serve_module
+from budgetsite.amounts import Ledger, parse_measure
+from budgetsite.build import build_site, check_site
+from budgetsite.codes import load_codes
+from budgetsite.i18n import using
+from budgetsite.load import load_site
+from budgetsite.pdf import HASH_FILE, pdf_name
+from budgetsite.serve import Previewer, host_allowed, serve
+from budgetsite.write import MARKER, clean_stale, write_site
 
 from conftest import copy_site
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.build import build_site, check_site
-from builder.new import new_edition
+from budgetsite.build import build_site, check_site
+from budgetsite.new import new_edition
 from conftest import ROOT, copy_site
 from test_formats import TINY_FORMAT, TINY_TABLES
 
@@ -70,7 +70,7 @@ def test_each_year_is_checked_against_its_own_list(tmp_path):
 
 
 def test_a_year_before_every_list_needs_the_sites_own(tmp_path):
-    from builder.errors import BudgetError
+    from budgetsite.errors import BudgetError
 
     site = year_site(tmp_path, {2020: '  "2080501": {basic: 10}\n'})
     try:
