@@ -10,6 +10,7 @@ import click
 from .build import BuildFailed, UnknownEdition, build_site, check_site
 from .errors import BudgetError
 from .i18n import _, set_language
+from .progress import Progress
 
 
 def _argv_language() -> str | None:
@@ -73,12 +74,19 @@ main.help = _("budgetsite：用 YAML 和 Markdown 生成部门预算公开网站
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool) -> None:
     """Check and build every edition under content/ into the output folder."""
-    progress = (lambda m: None) if quiet else click.echo
+    shown = Progress(click.get_text_stream("stdout"))
+    progress = (lambda m: None) if quiet else shown
+
+    def warn(message: str) -> None:
+        shown.close()
+        click.echo(message, err=True)
+
     try:
-        build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress,
-                   warn=lambda m: click.echo(m, err=True))
+        build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress, warn=warn)
     except Exception as exc:  # every error ends as one line and exit 1
+        shown.close()
         _fail(ctx.obj["debug"], exc)
+    shown.close()
 
 
 @main.command("check", help=_("核对每一个数字和每一个必备部分；有错误时退出码为 1。"))

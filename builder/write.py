@@ -106,16 +106,31 @@ def clean_stale(parent: Path, started: float | None = None) -> list[Path]:
     return removed
 
 
-def _replace(src: Path, dst: Path) -> None:
-    """os.replace, retried a little while a reader holds ``dst`` open (Windows)."""
+class FileInUse(BudgetError):
+    """A file of the output that another program holds open (Windows), so it cannot be replaced
+    or removed: the message names it; the rest of the output is written, and the next build
+    completes it."""
+
+
+def _in_use(path: Path) -> FileInUse:
+    return FileInUse(Pos(str(path)), _("这个文件正被其他程序打开，无法更新：请关闭它（如 PDF 阅读器、Excel、"
+                                       "资源管理器的预览窗格）后重新生成。网站的其他文件已更新，这个文件仍是上一次的版本"))
+
+
+def _retry(action, path: Path) -> None:
+    """``action()``, retried a little while a reader holds ``path`` open (Windows)."""
     for attempt in range(50):
         try:
-            os.replace(src, dst)
+            action()
             return
         except PermissionError:
             if attempt == 49:
-                raise
+                raise _in_use(path) from None
             time.sleep(0.02)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    _retry(lambda: os.replace(src, dst), dst)
 
 
 def _remove(path: Path) -> None:
@@ -142,7 +157,7 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
         src, dst = tmp / rel, out / rel
         _make_dirs(out, Path(rel).parent)
         if dst.is_symlink() or (dst.exists() and not dst.is_file()):
-            _remove(dst)
+            _retry(lambda: _remove(dst), dst)
         elif dst.is_file() and rel in files:
             data = files[rel]
             try:
@@ -160,7 +175,7 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
             rel = path.relative_to(out).as_posix()
             if rel in keep or (rel in keep_dirs and path.is_dir() and not path.is_symlink()):
                 continue
-            _remove(path)
+            _retry(lambda: _remove(path), path)
 
 
 def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> None:

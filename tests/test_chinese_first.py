@@ -111,3 +111,99 @@ def test_pyyaml_english_never_reaches_a_chinese_user(site_copy):
     message = error_of(site_copy)
     assert "YAML 语法错误" in message and "冒号" in message
     assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,}", message.split("error: ", 1)[1]), message
+
+
+# -- output on Windows: a file held open, the output folder kept --------------------------------
+
+def test_a_rebuild_keeps_the_output_folder_and_leaves_unchanged_files_alone(site_copy, tmp_path):
+    import os
+
+    out = tmp_path / "out"
+    build_site(site_copy, out, pdf=False)
+    folder = out.stat()
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    old = min(stamps.values()) - 10**10  # 10 s earlier: a rewrite would show
+    for p in stamps:
+        os.utime(p, ns=(old, old))
+    edit(site_copy, EXPLANATION, "## 二、收入预算情况说明", "## 二、收入预算情况说明\n\n新增一句说明。")
+    build_site(site_copy, out, pdf=False)
+    assert (out.stat().st_ino, out.stat().st_dev) == (folder.st_ino, folder.st_dev)  # never renamed
+    changed = {p.relative_to(out).as_posix() for p in stamps if p.stat().st_mtime_ns != old}
+    assert "2025/explanation.html" in changed
+    assert "2025/tables.html" not in changed and "index.html" not in changed
+    assert len(changed) < len(stamps) / 2
+
+
+def test_a_file_held_open_is_named_and_the_next_build_completes(site_copy, tmp_path, monkeypatch):
+    import os
+
+    from budgetsite import write
+
+    out = tmp_path / "out"
+    build_site(site_copy, out, pdf=False)
+    edit(site_copy, EXPLANATION, "## 二、收入预算情况说明", "## 二、收入预算情况说明\n\n新增一句说明。")
+    real = os.replace
+    locked = out / "2025/explanation.html"
+
+    def replace(src, dst):
+        if os.path.abspath(dst) == str(locked):  # Windows: a reader has it open
+            raise PermissionError(13, "The process cannot access the file because it is being used")
+        return real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", replace)
+    result = CliRunner().invoke(main, ["--lang", "zh", "build", "--no-pdf", "--site", str(site_copy),
+                                       "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(f"{locked}: error: ") and "正被其他程序打开" in line and "关闭" in line
+    assert out.is_dir() and (out / "index.html").is_file()
+    assert "新增一句说明" not in locked.read_text(encoding="utf-8")  # the previous version, whole
+    monkeypatch.setattr(write.os, "replace", real)
+    build_site(site_copy, out, pdf=False)  # released: the next build completes the site
+    assert "新增一句说明" in locked.read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    build_site(site_copy, fresh, pdf=False)
+    files = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(fresh): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".budgetsite-")]
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+class Terminal:
+    def __init__(self, tty: bool):
+        self.text, self.tty = "", tty
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_is_a_bar_and_a_clock_on_a_terminal_and_lines_elsewhere():
+    import time
+
+    from budgetsite.progress import Progress
+
+    term = Terminal(True)
+    with using("zh"):
+        shown = Progress(term, tick=0.1)
+        shown("[1/2] 2024：正在检查")
+        shown("[2/2] 2025：正在检查")
+        shown("2025：正在生成 PDF …")
+        time.sleep(1.3)  # the PDF takes a while: the clock ticks
+        shown.close()
+    assert "\r\x1b[K[██████████··········] 1/2 2024：正在检查" in term.text
+    assert "[████████████████████] 2/2 2025：正在检查" in term.text
+    assert re.search(r"2025：正在生成 PDF …（\d+ 秒）", term.text) and term.text.endswith("\n")
+    assert term.text.count("\n") == 1  # one line, rewritten in place
+    log = Terminal(False)
+    plain = Progress(log)
+    plain("[1/2] 2024：正在检查")
+    plain("2025：正在生成 PDF …")
+    plain.close()
+    assert log.text == "[1/2] 2024：正在检查\n2025：正在生成 PDF …\n"
