@@ -74,7 +74,7 @@ main.help = _("budgetsite：用 YAML 和 Markdown 生成部门预算公开网站
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool) -> None:
     """Check and build every edition under content/ into the output folder."""
-    shown = Progress(click.get_text_stream("stdout"))
+    shown = Progress(sys.stdout)
     progress = (lambda m: None) if quiet else shown
 
     def warn(message: str) -> None:

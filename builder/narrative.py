@@ -11,12 +11,14 @@ import difflib
 import functools
 import re
 import signal
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 from markdown_it import MarkdownIt
 
 from .amounts import round_cents
@@ -220,6 +222,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["**", "*", "+", "%", "//", "<<"])
 
     def call_binop(self, context, operator, left, right):
+        _check_deadline()
         if operator == "**":
             number = (int, float, Decimal)
             if isinstance(right, number) and not isinstance(right, bool) and abs(right) > MAX_EXPONENT:
@@ -245,6 +248,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
+        _check_deadline()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
             name = getattr(__obj, "__name__", "")
@@ -260,6 +264,14 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 if len(owner) * count > MAX_SIZE:
                     raise ExpressionLimit(_("连接得到的文本过长（超过 {limit} 个字符）", limit=MAX_SIZE))
         return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        _check_deadline()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        _check_deadline()
+        return super().getitem(obj, argument)
 
     def format_string(self, s, args, kwargs, format_func=None):
         if re.search(r"\{[^{}]*:[^{}]*?(\d{4,})", s):
@@ -285,10 +297,19 @@ def _bounded_filter(function):
     return wrapper
 
 
+def _timed_range(*args):
+    """The sandbox's range (at most MAX_RANGE items), checking the deadline at every step: a
+    loop whose body does nothing still stops in time."""
+    for value in safe_range(*args):
+        _check_deadline()
+        yield value
+
+
 def _environment() -> SandboxedEnvironment:
     env = _Sandbox(undefined=_Unknown, autoescape=False, keep_trailing_newline=True)
     env.globals.update({name: _strict(f) for name, f in FUNCTIONS.items()})
     env.globals.pop("lipsum", None)  # lipsum(n=…) writes any amount of text
+    env.globals["range"] = _timed_range
     for name in ("center", "indent", "truncate", "wordwrap", "format", "batch", "slice", "round"):
         if name in env.filters:
             env.filters[name] = _bounded_filter(env.filters[name])
@@ -356,7 +377,7 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     except ExpressionLimit as exc:
         raise BudgetError(Pos(shown, _template_line(exc, shown)), _("表达式超出限制：{reason}", reason=exc)) from None
     except _Timeout as exc:
-        raise BudgetError(Pos(shown, _template_line(exc, shown)),
+        raise BudgetError(Pos(shown, exc.line or _template_line(exc, shown)),
                           _("表达式计算超过 {seconds} 秒，已中止：请简化循环或计算", seconds=RENDER_SECONDS)) from None
     except (RecursionError, MemoryError) as exc:
         line = _template_line(exc, shown) or _first_block_line(text)
@@ -413,18 +434,42 @@ def _check_blocks(text: str, shown: str) -> None:
 
 
 class _Timeout(Exception):
-    pass
+    """A render past its time; ``line``: the template line it was running."""
+
+    def __init__(self, frame=None):
+        super().__init__()
+        self.line = 0
+        while frame is not None:  # the innermost template frame of the stack
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None:
+                self.line = template.get_corresponding_lineno(frame.f_lineno)
+                break
+            frame = frame.f_back
+
+
+_DEADLINE = threading.local()  # when the render of this thread must stop (time.monotonic())
+
+
+def _check_deadline() -> None:
+    """Raise when this thread's render is past its time: called by the sandbox on every
+    operator, call, attribute and loop step, so a render stops in any thread (``serve`` renders
+    in its watcher thread) and on every OS."""
+    end = getattr(_DEADLINE, "end", None)
+    if end is not None and time.monotonic() > end:
+        raise _Timeout(sys._getframe(1))
 
 
 class _time_limit:
-    """Stop a render that runs longer than ``seconds`` (SIGALRM: only in the main thread, and
-    only when no other timer is set; elsewhere the operator bounds still apply)."""
+    """Stop a render that runs longer than ``seconds``: a deadline the sandbox checks as it
+    runs, and in the main thread (where it can) SIGALRM too, for a single long operation."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.armed = False
 
     def __enter__(self):
+        self.before = getattr(_DEADLINE, "end", None)
+        _DEADLINE.end = time.monotonic() + self.seconds
         if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
                 and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)):
             self.previous = signal.signal(signal.SIGALRM, self._expired)
@@ -434,9 +479,10 @@ class _time_limit:
 
     @staticmethod
     def _expired(signum, frame):
-        raise _Timeout()
+        raise _Timeout(frame)
 
     def __exit__(self, *exc):
+        _DEADLINE.end = self.before
         if self.armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)

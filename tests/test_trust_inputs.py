@@ -281,3 +281,28 @@ def test_example_sites_stay_clean(folder):
     result = CliRunner().invoke(main, ["check", "--site", str(folder)])
     assert result.exit_code == 0, result.output
     assert " 0 error(s), 0 warning(s)" in result.output, result.output
+
+
+def test_slow_expression_is_stopped_in_another_thread_too(monkeypatch):
+    """serve renders in its watcher thread, where no signal can interrupt: the sandbox's own
+    deadline stops the render there (and on Windows, which has no SIGALRM)."""
+    import threading
+
+    monkeypatch.setattr(narrative, "RENDER_SECONDS", 1)
+    outcome = {}
+
+    def render():
+        start = time.monotonic()
+        try:
+            with using("zh"):
+                narrative.expand("一\n{% for i in range(100000) %}{% for j in range(100000) %}"
+                                 "{% endfor %}{% endfor %}\n", "x.md", {})
+        except BudgetError as exc:
+            outcome["error"] = exc
+        outcome["seconds"] = time.monotonic() - start
+
+    thread = threading.Thread(target=render, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the render did not stop"
+    assert outcome["seconds"] < 5 and outcome["error"].pos.line == 2 and "秒" in outcome["error"].message
