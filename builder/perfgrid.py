@@ -260,11 +260,16 @@ def grid(table: PerfTable, tables: list, year) -> Grid:
         else:
             body += _indicators(table, spec, width)
     footer = [(f.key, f.label, table.footer.get(f.key, "")) for f in layout.footer]
-    label = _fill(layout.index, table, year) or table.title
+    label = index_label(table, year)
     return Grid(head, body, width, _cols(layout, width), [_fill(m, table, year) for m in layout.meta],
                 _fill(layout.subtitle, table, year), label,
                 table.text(layout.index_note) if layout.index_note else "", footer,
                 results(table) if not table.redacted else [])
+
+
+def index_label(table: PerfTable, year) -> str:
+    """How the page's list of tables and the 目录 name a table (the layout's ``index``)."""
+    return _fill(table.layout.index, table, year) or table.title
 
 
 def _cols(layout, width: int) -> list[str]:

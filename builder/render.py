@@ -13,6 +13,7 @@ from .derive import Derived, glossary
 from .layouts import cn_number
 from .load import SourceEdition, SourceSite, theme_dir
 from .narrative import render_narrative
+from .perfgrid import index_label
 from .performance import view as performance_view
 from .tabledata import column_kinds
 
@@ -92,6 +93,16 @@ def _chart_css(site: SourceSite) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
+def performance_entries(source: SourceEdition) -> list:
+    """The 目录 entries of the 绩效目标表 appendix: its heading, then each table by its name."""
+    year = source.edition.year
+    entries = [(2, f"附：{year}年度绩效目标表", "performance.html#perf-appendix")]
+    for table in source.performance:
+        label = table.title if table.redacted else index_label(table, year)
+        entries.append((3, label, f"performance.html#{table.anchor}"))
+    return entries
+
+
 def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
                      env: jinja2.Environment) -> EditionDocument:
     ed = source.edition
@@ -116,6 +127,8 @@ def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
             done = render_narrative(text.text, text.shown, names, allow_html, f"p{i}-", derived.charts,
                                     chart_html)
             entries = [(h.level, h.text, f"{page}#{h.anchor}") for h in done.headings]
+            if spec.appendix == "performance" and source.performance:
+                entries += performance_entries(source)
             parts.append(Part(spec.number, title, page, entries, "text", done.html, spec.appendix))
         elif spec.kind == "tables":
             entries = [(2, f"{t.number}{t.title}", f"{page}#{t.anchor}") for t in derived.tables]

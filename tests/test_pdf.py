@@ -26,10 +26,11 @@ from budgetsite import pdf as pdf_stage
 from budgetsite.build import BuildFailed, build_site
 
 from conftest import ROOT, copy_site
+from test_performance import source_tables
 
 PDF_NAME = "阳泉市退役军人事务局-2025-部门预算公开.pdf"
 EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC
-FRONT_PAGES = 2  # cover and 目录: unnumbered
+FRONT_PAGES = 3  # cover and two 目录 pages (54 entries): unnumbered
 
 
 def _norm(text: str) -> str:
@@ -112,9 +113,9 @@ class Pdf:
                     entries.append((_norm(m[1]), int(m[2])))
         return entries
 
-    def page_of(self, heading: str) -> int:
-        """The first page after the 目录 that shows ``heading``."""
-        for index in range(FRONT_PAGES, len(self.flat)):
+    def page_of(self, heading: str, start: int = FRONT_PAGES) -> int:
+        """The first page from ``start`` (default: the first after the 目录) that shows ``heading``."""
+        for index in range(start, len(self.flat)):
             if _norm(heading) in self.flat[index]:
                 return index
         raise AssertionError(f"{heading!r} is on no page")
@@ -225,16 +226,40 @@ def test_cover_and_a4_pages(reference):
     assert sizes <= {(595, 842), (842, 595)}  # and A4 landscape for the wide tables
 
 
+def entry_pages(reference, tables) -> list[int]:
+    """The page (index) of each 目录 entry, found in document order: a heading at or after the
+    entry before it; a 绩效目标表 on the first page after the table before it that shows its
+    title with its name (a table's title is printed once, where it starts; its name is also
+    in 表十二 and on the pages it runs onto)."""
+    pages, page, seen = [], FRONT_PAGES, 0
+    appendix_at = next(i for i, (e, _) in enumerate(reference.toc) if e.startswith("附："))
+    for i, (entry, _number) in enumerate(reference.toc):
+        if appendix_at < i <= appendix_at + len(tables):
+            title = _norm(tables[seen].title)
+            page = next(p for p in range(page + (1 if seen else 0), len(reference.flat))
+                        if title in reference.flat[p] and entry in reference.flat[p])
+            seen += 1
+        else:
+            page = reference.page_of(entry, page)
+        pages.append(page)
+    return pages
+
+
 def test_toc_page_numbers_are_where_the_headings_land(reference, built_site):
     site_toc = (built_site / "2025/index.html").read_text(encoding="utf-8")
     site_toc = site_toc[site_toc.index('<nav class="toc"'):]
     site_toc = site_toc[:site_toc.index("</nav>")]  # the 目录 only, not the download lists below it
     expected = [_norm(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r"<a [^>]*>(.*?)</a>", site_toc)]
     assert [entry for entry, _ in reference.toc] == expected  # the site's 目录, in order
-    assert len(expected) == 33
-    for entry, number in reference.toc:
-        page = reference.page_of(entry)
+    tables = [t for t in source_tables()]
+    assert len(expected) == 33 + 1 + len(tables) == 54  # with the 绩效目标表 appendix and each table
+    for (entry, number), page in zip(reference.toc, entry_pages(reference, tables)):
         assert reference.footer(page) == number, f"目录 says {entry} is on page {number}"
+    entries = [e for e, _ in reference.toc]
+    appendix = entries[next(i for i, e in enumerate(entries) if e.startswith("附：")):]
+    assert appendix[0] == _norm("附：2025年度绩效目标表")
+    names = [_norm(t.title if t.redacted else t.text("name")) for t in tables]
+    assert appendix[1:-1] == names  # every table by its name, in order (the last entry: 第四部分)
 
 
 def test_page_numbers_run_on_across_parts_and_landscape_pages(reference):
@@ -269,16 +294,13 @@ def test_each_part_starts_on_a_new_page(reference):
 def test_bookmarks_mirror_the_toc(reference):
     bookmarks = reference.bookmarks
     assert bookmarks[0][:2] == (0, "目录")
-    by_title = {title: (level, page) for level, title, page in bookmarks}
-    levels = []
-    for entry, _ in reference.toc:
-        assert entry in by_title, f"no bookmark for {entry}"
-        level, page = by_title[entry]
-        assert page == reference.page_of(entry), entry
-        levels.append(level)
-    order = [title for _, title, _ in bookmarks if title in dict(reference.toc)]
-    assert order == [entry for entry, _ in reference.toc]
+    marks = [(level, title, page) for level, title, page in bookmarks if title in dict(reference.toc)]
+    assert [title for _, title, _ in marks] == [entry for entry, _ in reference.toc]  # one each, in order
+    assert [page for _, _, page in marks] == entry_pages(reference, source_tables())
+    levels = [level for level, _, _ in marks]
     assert levels.count(0) == 4 and set(levels) == {0, 1, 2}
+    appendix = next(i for i, (_, title, _) in enumerate(marks) if title.startswith("附："))
+    assert set(levels[appendix + 1:appendix + 21]) == {2}  # each 绩效目标表 under the 附
 
 
 def test_tables_keep_their_header_on_every_page_and_rows_whole(reference, builds):

@@ -100,7 +100,11 @@ def test_toc_mirrors_the_reference_toc(built_site):
     toc_html = (built_site / "2025/index.html").read_text(encoding="utf-8")
     toc = toc_html[toc_html.index('<nav class="toc"'):toc_html.index("</nav>", toc_html.index('<nav class="toc"'))]
     ours = [_norm(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r"<a [^>]*>(.*?)</a>", toc)]
-    assert ours == reference
+    # the reference's 目录, and after 第三部分's headings the 绩效目标表 appendix (the reference
+    # prints its tables in 十、绩效管理情况 without listing them; issue 15 asks for them in the 目录)
+    appendix = ours.index(_norm("附：2025年度绩效目标表"))
+    assert ours[:appendix] + ours[appendix + 21:] == reference
+    assert len(ours[appendix + 1:appendix + 21]) == 20 and ours[appendix + 21] == _norm("第四部分 名词解释")
     assert page.links  # entries are links
 
 
