@@ -60,3 +60,13 @@ def built_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built") / "_site"
     build_site(ROOT, out, pdf=False)
     return out
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Each test starts in English, whatever the test before it chose (the CLI's --lang sets
+    the language of the process)."""
+    from budgetsite.i18n import set_language
+
+    set_language("en")
+    yield
