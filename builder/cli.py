@@ -9,7 +9,7 @@ import click
 
 from .build import BuildFailed, UnknownEdition, build_site, check_site
 from .errors import BudgetError
-from .i18n import _, set_language
+from .i18n import _, localize_click, set_language
 from .progress import Progress
 
 
@@ -26,6 +26,7 @@ def _argv_language() -> str | None:
 
 
 set_language(_argv_language())
+localize_click()
 
 
 def _fail(debug: bool, exc: Exception) -> None:

@@ -24,6 +24,9 @@ from pathlib import Path
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "budgetsite"
 LANGUAGES = ("zh", "en")
+#: The catalog each language's .po files compile into: our messages in English; and in Chinese,
+#: the messages of click itself (usage errors, help headings), whose source language is English.
+DOMAINS = {"en": DOMAIN, "zh": "click"}
 
 _state = {"lang": None, "catalog": None}
 
@@ -39,7 +42,30 @@ def set_language(lang: str | None) -> str:
     lang = (lang or os.environ.get("BUDGETSITE_LANG") or "zh").lower()
     lang = "en" if lang.startswith("en") else "zh"
     _state["lang"], _state["catalog"] = lang, _catalog(lang)
+    _state["click"] = (gettext.translation("click", LOCALES, languages=["zh"], fallback=True)
+                       if lang == "zh" else gettext.NullTranslations())
     return lang
+
+
+def click_gettext(message: str) -> str:
+    """click's own English in the current language (installed into click by :func:`localize_click`)."""
+    if _state.get("click") is None:
+        set_language(None)
+    return _state["click"].gettext(message)
+
+
+def localize_click() -> None:
+    """Let click's usage errors and help headings speak the current language: click's modules
+    translate with a module-level ``_`` (gettext), which is pointed at our catalog."""
+    import importlib
+
+    for name in ("core", "exceptions", "formatting", "decorators", "parser", "types", "termui", "utils"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:
+            continue
+        if callable(getattr(module, "_", None)):
+            module._ = click_gettext
 
 
 def language() -> str:
@@ -147,7 +173,7 @@ def compile_catalogs() -> list[Path]:
     written = []
     for folder in sorted(p for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()):
         entries = {k: v for k, v in catalog_entries(folder.name).items() if v or k == ""}
-        target = folder / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        target = folder / "LC_MESSAGES" / f"{DOMAINS[folder.name]}.mo"
         target.write_bytes(mo_bytes(entries))
         written.append(target)
     return written

@@ -58,10 +58,9 @@ def test_the_source_language_is_chinese():
 def test_the_compiled_catalog_is_current():
     for folder in (p for p in i18n.LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()):
         entries = {k: v for k, v in catalog_entries(folder.name).items() if v or k == ""}
-        assert (folder / "LC_MESSAGES" / "budgetsite.mo").read_bytes() == mo_bytes(entries), \
+        assert (folder / "LC_MESSAGES" / f"{i18n.DOMAINS[folder.name]}.mo").read_bytes() == mo_bytes(entries), \
             "run python -m budgetsite.i18n"
-        header = read_po(folder / "LC_MESSAGES" / "00-header.po")[""]
-        assert "charset=UTF-8" in header
+        assert "charset=UTF-8" in catalog_entries(folder.name)[""]
 
 
 def test_no_msgid_is_defined_twice_with_different_english():
@@ -96,3 +95,15 @@ def test_help_is_chinese_by_default():
     zh, en = helptext("zh"), helptext("en")
     assert "检查并生成" in zh and "站点文件夹" in zh and "不生成 PDF" in zh
     assert "Check and build every edition" in en and "Skip the PDF." in en
+
+
+def test_usage_errors_and_help_headings_of_click_are_chinese_too():
+    zh = CliRunner().invoke(main, ["build", "--no-such-thing"], env={"BUDGETSITE_LANG": "zh"})
+    assert zh.exit_code == 2
+    assert "错误：没有选项 '--no-such-thing'" in zh.output and "查看帮助" in zh.output
+    assert "用法：" in zh.output or "Usage:" not in zh.output
+    en = CliRunner().invoke(main, ["--lang", "en", "build", "--no-such-thing"])
+    assert en.exit_code == 2 and "Error: No such option '--no-such-thing'" in en.output
+    help_zh = subprocess.run([sys.executable, "-m", "budgetsite", "--help"], capture_output=True, text=True,
+                             env={"BUDGETSITE_LANG": "zh", "PATH": "/usr/bin:/bin"}, cwd=ROOT, check=True).stdout
+    assert "用法：" in help_zh and "选项" in help_zh and "命令" in help_zh and "显示本帮助并退出" in help_zh
