@@ -31,6 +31,13 @@ class Measure:
     sources: frozenset | None = None
     periods: frozenset | None = None
 
+    def __hash__(self) -> int:  # measures key the ledgers' caches: hash once, not per lookup
+        value = self.__dict__.get("_hash")
+        if value is None:
+            value = hash((self.kinds, self.sources, self.periods))
+            object.__setattr__(self, "_hash", value)
+        return value
+
     def selects(self, cell: tuple) -> bool:
         kind, source, period = cell
         return (
@@ -152,14 +159,16 @@ class Ledger:
         self._indexed = (entries, len(entries))
         return self._by_prefix
 
-    def _selected(self, prefix: tuple, measure: Measure):
-        index = self._index()
-        key = (tuple(prefix), measure)
+    def _selected(self, prefix: tuple, measure: Measure) -> tuple:
+        """The entries under ``prefix`` that ``measure`` selects (cached; a tuple, not to change)."""
+        if self._indexed[0] is not self.entries or self._indexed[1] != len(self.entries):
+            self._index()
+        key = (prefix if type(prefix) is tuple else tuple(prefix), measure)
         found = self._selection.get(key)
         if found is None:
-            found = [e for e in index.get(key[0], ()) if measure.selects(e[1])]
+            found = tuple(e for e in self._by_prefix.get(key[0], ()) if measure.selects(e[1]))
             self._selection[key] = found
-        return list(found)
+        return found
 
     def sum(self, prefix: tuple, measure: Measure) -> Decimal:
         return sum((e[2] for e in self._selected(prefix, measure)), ZERO)

@@ -149,6 +149,12 @@ def _hints(cls) -> dict:
     return typing.get_type_hints(cls)
 
 
+@functools.lru_cache(maxsize=None)
+def _fields_by_key(cls) -> dict:
+    """YAML key -> field of a content class (classes do not change while the program runs)."""
+    return {key_of(f): f for f in dataclasses.fields(cls) if f.init}
+
+
 def fields_of(cls) -> dict:
     hints = _hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
@@ -166,7 +172,7 @@ def read(value, cls, pos: Pos, what: str):
     if not isinstance(value, YMap):
         raise BudgetError(pos, _should_be(what, value, cls))
     hints = _hints(cls)
-    fields = {key_of(f): f for f in dataclasses.fields(cls) if f.init}
+    fields = _fields_by_key(cls)
     for key in value:
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)

@@ -83,12 +83,12 @@ def test_ledger_index_gives_the_linear_scan_results():
 
     for prefix in prefixes:
         for measure in measures:
-            assert ledger._selected(prefix, measure) == linear(prefix, measure)
+            assert list(ledger._selected(prefix, measure)) == linear(prefix, measure)
             assert ledger.sum(prefix, measure) == sum((e[2] for e in linear(prefix, measure)), Decimal(0))
     # entries added (or appended directly) after a lookup are seen by the next one
     ledger.add(("201", "20101", "2010101"), cells[0], Decimal("1.5"))
     ledger.entries.append((("201", "20101", "2010101"), cells[0], Decimal("2")))
-    assert ledger._selected(("201",), measures[1]) == linear(("201",), measures[1])
+    assert list(ledger._selected(("201",), measures[1])) == linear(("201",), measures[1])
     ledger.entries = [(("201", "20101", "2010101"), cells[0], Decimal("3"))]
     assert ledger.sum((), measures[0]) == Decimal("3")
 
