@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
@@ -382,6 +382,9 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     except (RecursionError, MemoryError) as exc:
         line = _template_line(exc, shown) or _first_block_line(text)
         raise BudgetError(Pos(shown, line), _("表达式过于复杂（递归过深或占用内存过多），无法计算：请简化它")) from None
+    except InvalidOperation as exc:  # Decimal("文字"), or a figure beyond the arithmetic
+        raise BudgetError(Pos(shown, _template_line(exc, shown)),
+                          _("表达式中的数值无效：传给 wan、pct 等函数的应是金额或数字，而不是文字或过大的数")) from None
     except (ValueError, TypeError, ArithmeticError, jinja2.TemplateError) as exc:
         line = _template_line(exc, shown)
         raise BudgetError(Pos(shown, line), _("表达式计算出错：{error}", error=exc)) from None

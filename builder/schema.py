@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import reprlib
 import datetime
 import difflib
 import types
@@ -49,8 +50,14 @@ def describe(tp) -> str:
     return str(tp)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 40, 40
+
+
 def _show(value) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    """A value as a message shows it: short, and cheap whatever its size (a YAML alias can make
+    a list of millions of items; repr() of it all would take minutes)."""
+    text = _REPR.repr(value) if not isinstance(value, str) else f"'{value[:40]}'"
     return text if len(text) < 40 else text[:37] + "..."
 
 

@@ -138,6 +138,9 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
         if node.style in (None, "", "|", ">"):
             line += value[: bad.start()].count("\n")
         raise BudgetError(Pos(loader.filename, line), bidi_message(bad.group(0)))
+    bad = CONTROL.search(value)
+    if bad:  # written as an escape ("\u0007") in a quoted string
+        raise BudgetError(_pos(loader, node), control_message(bad.group(0)))
     if node.style in (None, "") and _THOUSANDS.fullmatch(value):
         raise BudgetError(_pos(loader, node), _("“{text}”中的逗号是千位分隔符：数值中不能写千位分隔符，请写成 {plain}",
                                                 text=value, plain=value.replace(",", "")))
@@ -231,7 +234,20 @@ def read_source(path: Path, shown_as: str) -> str:
         raise BudgetError(Pos(shown_as, line),
                           _("文件不是 UTF-8 编码，{guess}：请用记事本打开，“另存为”时把“编码”选为“UTF-8”后保存"
                             "（第 {line} 行起无法按 UTF-8 读取）", guess=guess, line=line)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = CONTROL.search(text)
+    if bad:
+        raise BudgetError(Pos(shown_as, text[:bad.start()].count("\n") + 1), control_message(bad.group(0)))
+    return text
+
+
+#: Control characters (other than tab, line feed and form feed) have no place in a disclosure:
+#: they are invisible, and break the downloads (a spreadsheet refuses them) and the pages.
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def control_message(char: str) -> str:
+    return _("文本中含有不可见的控制字符 U+{code}（可能是从其他软件复制来的）：请删除它", code=f"{ord(char):04X}")
 
 
 def load_yaml(path: Path, shown_as: str) -> object:
@@ -268,7 +284,7 @@ _PROBLEMS = [
 ]
 
 
-def _hint(text: str, line: int, problem: str) -> str | None:
+def _hint(text: str, line: int, problem: str) -> tuple[str | None, int | None]:
     """What is wrong near ``line`` that the parser cannot say: a full-width colon or space, a tab."""
     lines = text.split("\n")
     for number in (line, line - 1, line + 1):
@@ -277,13 +293,13 @@ def _hint(text: str, line: int, problem: str) -> str | None:
         here = lines[number - 1]
         indent = here[:len(here) - len(here.lstrip(" \t\u3000"))]
         if "\u3000" in indent:
-            return _("第 {line} 行开头有全角空格：缩进只能用半角空格，请把全角空格换成半角空格", line=number)
+            return _("第 {line} 行开头有全角空格：缩进只能用半角空格，请把全角空格换成半角空格", line=number), number
         if "\t" in indent:
-            return _("第 {line} 行开头有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格", line=number)
+            return _("第 {line} 行开头有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格", line=number), number
         bare = re.sub(r"\"[^\"]*\"|'[^']*'", "", here)
         if re.match(r"\s*-?\s*[^\s:：#]+：", bare) and ": " not in bare.split("：")[0]:
-            return _("第 {line} 行用了全角冒号“：”：键和值之间要用半角冒号加空格“: ”（如 unit: 万元）", line=number)
-    return None
+            return _("第 {line} 行用了全角冒号“：”：键和值之间要用半角冒号加空格“: ”（如 unit: 万元）", line=number), number
+    return None, None
 
 
 def parse_yaml(text: str, shown_as: str) -> object:
@@ -293,12 +309,16 @@ def parse_yaml(text: str, shown_as: str) -> object:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
+        # an unclosed quote, { or [ is reported where it opens, not where the parser gave up
+        opened = exc.context_mark if exc.context and exc.context.startswith(
+            ("while scanning a quoted scalar", "while parsing a flow mapping", "while parsing a flow sequence")) else None
+        line = (opened or mark).line + 1 if (opened or mark) else 0
         problem = exc.problem or "invalid YAML"
         if "could not determine a constructor" in problem:
             raise BudgetError(Pos(shown_as, line), _("不允许使用 YAML 标签（{tag}）：请删除“!”开头的标签",
                                                      tag=problem.split("tag ")[-1].strip())) from None
-        hint = _hint(text, line, problem)
+        hint, hint_line = _hint(text, line, problem)
+        line = hint_line or line  # the line the advice names (a full-width colon, a tab …)
         if hint is None:
             hint = next((_(advice) for start, advice in _PROBLEMS if problem.startswith(start)), None)
         if language() == "en":  # PyYAML's own words, and the advice when there is one
@@ -306,6 +326,10 @@ def parse_yaml(text: str, shown_as: str) -> object:
         else:
             message = _("YAML 语法错误：{hint}", hint=hint or _("YAML 写法有误，请检查这一行和上一行"))
         raise BudgetError(Pos(shown_as, line), message) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[:exc.position].count("\n") + 1 if exc.position is not None else 0
+        raise BudgetError(Pos(shown_as, line), control_message(chr(exc.character))
+                          if isinstance(exc.character, int) else _("YAML 写法有误，请检查这一行和上一行")) from None
     except yaml.YAMLError as exc:
         raise BudgetError(Pos(shown_as), _("YAML 语法错误：{hint}", hint=str(exc))) from None
     finally:

@@ -135,7 +135,8 @@ def dates_given(subject):
     """The edition's date (of the 情况说明) is given."""
     edition = subject.source.edition
     if edition.date is None and subject.format.dated:
-        yield Finding(Pos(f"{subject.source.folder}/edition.yaml", edition.pos.line), "error",
+        where = edition.where.get("date") or edition.pos  # an empty date: its own line
+        yield Finding(Pos(f"{subject.source.folder}/edition.yaml", where.line), "error",
                       "date-missing",
                       _("edition.yaml 中没有日期：请写上 date:（情况说明的日期，YYYY-MM-DD）"))
 
