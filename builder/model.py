@@ -352,10 +352,16 @@ class Edition:
         from .schema import require_text
         require_text(self, "department", N_("部门名称"))
 
+
 @dataclass(frozen=True)
 class GlossaryEntry:
     term: str
     definition: str
+
+    def validate(self):
+        from .schema import require_text
+        require_text(self, "term", N_("名词"))
+        require_text(self, "definition", N_("名词解释"))
 
 
 @dataclass(frozen=True)
@@ -365,6 +371,15 @@ class Glossary:
     entries: list[GlossaryEntry] = field(default_factory=list)
     omit: list[str] = field(default_factory=list)
     standard: bool = True  # false: the entries replace the theme's standard 名词解释
+
+    def validate(self):
+        """A term is explained once: a second entry would silently replace the first."""
+        seen: dict[str, Pos] = {}
+        for entry, pos in zip(self.entries, getattr(self.entries, "item_pos", [])):
+            if entry.term in seen:
+                raise BudgetError(pos, _("名词“{term}”重复（第一次在第 {line} 行）：同一个名词只能解释一次，请合并或删除一项",
+                                         term=entry.term, line=seen[entry.term].line))
+            seen[entry.term] = pos
 
 
 @dataclass(frozen=True)
