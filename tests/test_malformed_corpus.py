@@ -283,10 +283,7 @@ CORPUS = [
     case("edition-department-missing", EDITION, "department: 阳泉市退役军人事务局\n", "", "error",
          words=("department",)),
     case("edition-units-empty", EDITION, UNITS, "units: []\n", "finding-error", rule="unit-unknown",
-         at=BUDGET, line=None,
-         xfail="units: [] is accepted without a finding although budget.yaml's projects and "
-               "operating_costs name 3 单位 (rule unit-unknown returns early on an empty list), and "
-               "explanation.md then prints 机关及下属预算单位0个 and 所属0家行政单位"),
+         at=BUDGET, line=None),
     case("edition-unit-renamed", EDITION, "  - {name: 阳泉市退役军人服务中心, type: 事业单位}",
          "  - {name: 阳泉市退役军人服务中心二, type: 事业单位}", "finding-error", rule="unit-unknown", at=BUDGET,
          line=None),

@@ -54,8 +54,8 @@ def approved_keys(subject):
 def unit_names(subject):
     source = subject.source
     known = {u.name for u in source.edition.units}
-    if not known:
-        return
+    if not known and "units" not in source.edition.where:
+        return  # no units: given, nothing to check against (units: [] is checked: every 单位 is unknown)
     budget = source.budget
     for groups in (budget.projects, budget.carryover_projects):
         for group, pos in zip(groups, groups.item_pos):
