@@ -273,6 +273,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         _check_deadline()
         return super().getitem(obj, argument)
 
+    def wrap_str_format(self, value):
+        """str.format / format_map (Jinja ≥ 3.1.5 sandboxes them when they are looked up): a width
+        or precision beyond the size bound, written in the string or passed in, is refused."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        if re.search(r"\{[^{}]*:[^{}]*?(\d{4,})", value.__self__):
+            raise ExpressionLimit(_("格式字符串中的宽度或精度过大"))
+
+        def bounded(*args, **kwargs):
+            _bound_widths(args, kwargs)
+            return wrapped(*args, **kwargs)
+        return bounded
+
     def format_string(self, s, args, kwargs, format_func=None):
         if re.search(r"\{[^{}]*:[^{}]*?(\d{4,})", s):
             raise ExpressionLimit(_("格式字符串中的宽度或精度过大"))

@@ -335,10 +335,8 @@ CORPUS = [
     expression("md-long-string", "{{ '" + "长" * 100_000 + "' }}", "finding-error"),
     expression("md-huge-range", "{{ range(10**9)|list }}", "finding-error"),
     expression("md-huge-repeat", "{{ units * 100000 }}", "finding-error"),
-    expression("md-format-width", "{{ '{:>10000000}'.format(1) }}", "finding-error",
-               xfail="str.format escapes the size limits (MAX_SIZE 100000): '{:>10000000}'.format(1) makes a "
-                     "10-million-character paragraph that the check accepts; with '{:>999999999}' the check "
-                     "runs 65 s (past RENDER_SECONDS) and reports no line"),
+    expression("md-format-width", "{{ '{:>10000000}'.format(1) }}", "finding-error"),
+    expression("md-format-width-argument", "{{ '{:>{}}'.format(1, 999999999) }}", "finding-error"),
     expression("md-recursive-macro", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "finding-error"),
     expression("md-slow-loop", "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}"
                "{% endfor %}", "finding-error", render_seconds=1, seconds=5),
