@@ -50,7 +50,17 @@ def describe(tp) -> str:
     return str(tp)
 
 
-_REPR = reprlib.Repr()
+class _Short(reprlib.Repr):
+    """reprlib's bounded repr, for our YAML containers too (it dispatches on the type's name)."""
+
+    def repr_YList(self, x, level):  # noqa: N802 (reprlib's naming)
+        return self.repr_list(x, level)
+
+    def repr_YMap(self, x, level):  # noqa: N802
+        return self.repr_dict(x, level)
+
+
+_REPR = _Short()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 40, 40
 
 
