@@ -403,7 +403,7 @@ def _list(table, spec, width, tables) -> list[GRow]:
         for c, n in zip(spec.columns, spans):
             value = row.get(c.key)
             if value is None and c.lookup:
-                value = _lookup(row, c, tables)
+                value = lookup(row, c, tables)
             if c.kind == "money":
                 amounts[c.key].append(value)
             tag = "th" if c.kind == "name" else "td"
@@ -443,7 +443,7 @@ def _list(table, spec, width, tables) -> list[GRow]:
     return rows
 
 
-def _lookup(row, column, tables) -> Decimal | None:
+def lookup(row, column, tables) -> Decimal | None:
     """A list row's amount from the table whose ``name`` is the row's name (e.g. a 专项's 支出方向 table)."""
     name = row.get("name")
     name = name.text if isinstance(name, Cell) else name

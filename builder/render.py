@@ -86,6 +86,7 @@ class EditionDocument:
     glossary: list
     svgs: dict = field(default_factory=dict)  # chart id -> standalone SVG, for the placed charts
     chart_css: str = ""  # theme/chart.css, embedded in every chart
+    perf: object = None  # the 绩效目标表 with their grids (builder.performance.view), for page and PDF
 
 
 def _chart_css(site: SourceSite) -> str:
@@ -136,7 +137,8 @@ def edition_document(site: SourceSite, source: SourceEdition, derived: Derived,
         else:
             parts.append(Part(spec.number, title, page, [], spec.kind))
     return EditionDocument(f"{ed.department}{ed.year}年度部门预算公开", parts,
-                           glossary_entries(site, source), svgs, chart_css)
+                           glossary_entries(site, source), svgs, chart_css,
+                           performance_view(source, derived.figures))
 
 
 def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
@@ -164,7 +166,7 @@ def render_edition(site: SourceSite, source: SourceEdition, derived: Derived,
             pages[part.page] = ("glossary.html", {"part": part, "glossary": doc.glossary})
         else:
             pages[part.page] = ("part.html", {"part": part, "body": part.body})
-    pages["performance.html"] = ("performance.html", {"perf": performance_view(source, derived.figures)})
+    pages["performance.html"] = ("performance.html", {"perf": doc.perf})
     out = {}
     for path, (template, extra) in pages.items():
         out[path] = env.get_template(template).render(page=path, **common, **extra)
@@ -188,7 +190,7 @@ def render_print(site: SourceSite, source: SourceEdition, derived: Derived, env:
     doc = doc or edition_document(site, source, derived, env)
     html = env.get_template("print.html").render(
         site=site.site, edition=source.edition, doc=doc, parts=doc.parts, tables=derived.tables,
-        perf=performance_view(source, derived.figures), created=created, generator=generator)
+        perf=doc.perf, created=created, generator=generator)
     targets = print_targets(doc.parts)
     return re.sub(r'(<a\b[^>]*?\s)href="([^"]*)"', lambda m: _print_link(m, targets), html)
 

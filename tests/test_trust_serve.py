@@ -127,19 +127,25 @@ def settled(previewer, version: int):
 
 # --- 1. the watcher survives any failed rebuild ----------------------------------------------
 
-def test_watcher_survives_an_unexpected_exception_and_rebuilds_after(watcher, monkeypatch):
-    previewer, thread, logs = watcher
-    site = previewer.root
+def fail_first_build(monkeypatch, error: Exception) -> list:
+    """serve's build_site raises ``error`` the first time, then builds; returns the ``only=`` of each call."""
     real = serve_module.build_site
     calls = []
 
     def flaky(*args, **kwargs):
         calls.append(kwargs.get("only"))
         if len(calls) == 1:
-            raise RuntimeError("boom in a rebuild\nsecond line of the message")
+            raise error
         return real(*args, **kwargs)
 
     monkeypatch.setattr(serve_module, "build_site", flaky)
+    return calls
+
+
+def test_watcher_survives_an_unexpected_exception_and_rebuilds_after(watcher, monkeypatch):
+    previewer, thread, logs = watcher
+    site = previewer.root
+    fail_first_build(monkeypatch, RuntimeError("boom in a rebuild\nsecond line of the message"))
     overview = site / "content/2025/overview.md"
     version = previewer.state.version
     overview.write_text(overview.read_text(encoding="utf-8") + "\n第一次修改。\n", encoding="utf-8")
@@ -201,16 +207,7 @@ def test_invalid_date_is_shown_with_file_line_and_a_fix_rebuilds(watcher):
 def test_a_failed_rebuild_of_everything_stays_due(watcher, monkeypatch):
     """A template edit that fails, then an edit of one edition: everything is rebuilt."""
     previewer, thread, logs = watcher
-    real = serve_module.build_site
-    calls = []
-
-    def recording(*args, **kwargs):
-        calls.append(kwargs.get("only"))
-        if len(calls) == 1:
-            raise OSError("disk full")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(serve_module, "build_site", recording)
+    calls = fail_first_build(monkeypatch, OSError("disk full"))
     version = previewer.state.version
     base = previewer.root / "templates/base.html"
     base.write_text(base.read_text(encoding="utf-8") + "\n", encoding="utf-8")

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from ..findings import Finding
 from ..i18n import _
-from ..perfgrid import column_of, column_total, fund_score, fund_total, resolved
+from ..perfgrid import column_of, column_total, fund_score, fund_total, lookup, resolved
 from ..performance import (
     LEVELS,
     QUANTITATIVE,
@@ -253,12 +253,12 @@ def _sums(table, subject):
         column = next(c for c in block.columns if c.key == key)
         if column.lookup:
             for row in rows:
-                if row.get(key) is None and _lookup_amount(subject, row, column) is None:
+                if row.get(key) is None and lookup(row, column, subject.source.performance) is None:
                     yield Finding(row.pos, "error", "perf-amount-mismatch",
                                   _("汇总表中“{name}”一行没有金额，也没有同名的支出方向表：请填写 amount:",
                                     name=row.get("name")))
                 elif row.get(key) is not None:
-                    other = _lookup_amount(subject, row, column)
+                    other = lookup(row, column, subject.source.performance)
                     if other is not None and other != row.get(key):
                         yield _finding(table, row.where.get(key, row.pos), "warning", "perf-amount-mismatch",
                                        _("汇总表中“{name}”一行为 {amount}，与其支出方向表的 {other} 不等：请核对",
@@ -271,14 +271,6 @@ def _sums(table, subject):
                                _("{table}：支出明细相加为 {added}{unit}，而项目金额为 {expected}{unit}：请核对",
                                  table=_label(table), added=money(added), expected=money(expected),
                                  unit=table.unit))
-
-
-def _lookup_amount(subject, row, column):
-    name = row.get("name")
-    name = getattr(name, "text", name)
-    found = [t.get(column.lookup) for t in subject.source.performance
-             if t.text("name") == name and t.get(column.lookup) is not None]
-    return sum(found, Decimal(0)) if found else None
 
 
 def satisfaction_missing(subject):
