@@ -24,7 +24,7 @@ FLOOR = "import budgetsite.build, budgetsite.check, budgetsite.rules"
 
 
 def site_with(projects: int, work: Path) -> Path:
-    """A copy of the example site whose first 单位 has ``projects`` more projects (0.01 each)."""
+    """A copy of the example site whose first 单位 has ``projects`` more projects."""
     site = work / f"site-{projects}"
     site.mkdir()
     shutil.copy2(ROOT / "site.yaml", site / "site.yaml")
@@ -32,7 +32,10 @@ def site_with(projects: int, work: Path) -> Path:
     budget = site / "content/2025/budget.yaml"
     text = budget.read_text(encoding="utf-8")
     anchor = "    projects:\n"
-    extra = "".join(f"      - {{name: 基准测试项目{i:05d}, amount: 0.01}}\n" for i in range(projects))
+    # distinct amounts (0.01 … 999.99), as real projects have: a rule that compares each typed
+    # amount with every figure would be quadratic here, and not with one repeated amount
+    extra = "".join(f"      - {{name: 基准测试项目{i:05d}, amount: {(i * 37 % 99999 + 1) / 100:.2f}}}\n"
+                    for i in range(projects))
     budget.write_text(text.replace(anchor, anchor + extra, 1), encoding="utf-8")
     return site
 

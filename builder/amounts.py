@@ -98,6 +98,10 @@ class Figure:
         return bool(self.value)
 
 
+#: the figure of nothing: shared (a Figure never changes), as most cells of a long list are empty
+NO_FIGURE = Figure(ZERO)
+
+
 @dataclass(frozen=True)
 class Rounding:
     """An approved figure applied in place of its derived sum (for the checks)."""
@@ -138,6 +142,7 @@ class Ledger:
     _by_prefix: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _selection: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: tuple = field(default=(None, 0), init=False, repr=False, compare=False)
+    _choosers: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add(self, path: tuple, cell: tuple, amount: Decimal) -> None:
         if amount:
@@ -169,6 +174,31 @@ class Ledger:
             found = tuple(e for e in self._by_prefix.get(key[0], ()) if measure.selects(e[1]))
             self._selection[key] = found
         return found
+
+    def figures(self, prefix: tuple, measures: list[Measure]) -> list[Figure]:
+        """The derived figure of each measure under ``prefix`` (no approved figure), read from
+        the prefix's own entries and not cached: a row of a long list (10,000 projects) is
+        looked up once, so caching every (row, measure) would only cost memory and time.
+        Which of ``measures`` select a cell is worked out once per kind of cell."""
+        if self._indexed[0] is not self.entries or self._indexed[1] != len(self.entries):
+            self._index()
+        entries = self._by_prefix.get(prefix if type(prefix) is tuple else tuple(prefix), ())
+        if not entries:
+            return [NO_FIGURE] * len(measures)
+        measures = tuple(measures)
+        choosers = self._choosers.get(measures)
+        if choosers is None:
+            choosers = self._choosers[measures] = {}
+        totals = [ZERO] * len(measures)
+        counts = [0] * len(measures)
+        for _path, cell, amount in entries:
+            chosen = choosers.get(cell)
+            if chosen is None:
+                chosen = choosers[cell] = tuple(j for j, m in enumerate(measures) if m.selects(cell))
+            for j in chosen:
+                totals[j] += amount
+                counts[j] += 1
+        return [Figure(t, terms=n) if n else NO_FIGURE for t, n in zip(totals, counts)]
 
     def sum(self, prefix: tuple, measure: Measure) -> Decimal:
         return sum((e[2] for e in self._selected(prefix, measure)), ZERO)

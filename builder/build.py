@@ -13,6 +13,7 @@ from . import pdf as pdf_stage
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
+from .memory import paused_gc
 from .render import edition_document, environment, render_archive, render_edition, render_print
 from .formats import edition_format
 from .i18n import _
@@ -69,6 +70,7 @@ def _edition_setup(source, root: Path, edition):
 
 
 
+@paused_gc
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
     """Run the checks over every edition (or one); nothing is written."""
     root = Path(site_dir)
@@ -169,6 +171,7 @@ def _kept_pdf(out: Path, year: int, name: str) -> dict[str, bytes] | None:
         return None
 
 
+@paused_gc
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                progress: Callable[[str], None] = lambda message: None,
                warn: Callable[[str], None] = lambda message: None,

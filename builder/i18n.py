@@ -93,6 +93,27 @@ def _(message: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
+class lazy_:  # noqa: N801 (named like the other markers: _ and N_)
+    """``_(message, **values)``, made only when shown: for the names that reading a file gives
+    every value (“第 3 项 的“amount””) in case a message needs one. A file of 10,000 records
+    has hundreds of thousands of such names and shows at most a few."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, /, **values):
+        self.message = message
+        self.values = values
+
+    def __str__(self) -> str:
+        return _(self.message, **self.values)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
 def N_(message: str) -> str:
     """Marks a text for the catalogs without translating it yet (translate with ``_`` later)."""
     return message
@@ -180,12 +201,12 @@ def compile_catalogs() -> list[Path]:
 
 
 def _marked(root: Path):
-    """(msgid, where, filled) of every ``_("…")`` / ``N_("…")`` call in the package; ``filled``:
+    """(msgid, where, filled) of every ``_("…")`` / ``N_("…")`` / ``lazy_("…")`` call in the package; ``filled``:
     the call passes values (its {placeholders} are filled; other braces are doubled)."""
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "lazy_")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 yield node.args[0].value, f"{path.relative_to(root.parent)}:{node.lineno}", bool(node.keywords)
 

@@ -119,6 +119,8 @@ class Context:
 
 def _amounts(ledger: Ledger, prefix: tuple, measures: list[Measure], approved, pos, what,
              ctx: Context) -> list[Cell]:
+    if approved is None:  # nothing to compare with: the derived figures, in one pass
+        return [Cell(figure=f, kind="amount") for f in ledger.figures(prefix, measures)]
     return [
         Cell(figure=ledger.figure(prefix, m, approved, pos, what, ctx.roundings, ctx.vocab), kind="amount")
         for m in measures

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .errors import BudgetError, Pos
-from .i18n import N_, _
+from .i18n import N_, _, lazy_
 from .yamlload import YMap
 
 ZERO = Decimal(0)
@@ -50,7 +50,7 @@ class BySource:
                     raise BudgetError(value.key_pos[key], _("{what}：“{key}”不是资金来源的名称"
                                                             "（general、fund、soe、special、unit …）",
                                                             what=what, key=key))
-                amounts[key] = convert(item, Decimal, value.key_pos[key], _("{what}：“{key}”", what=what, key=key))
+                amounts[key] = convert(item, Decimal, value.key_pos[key], lazy_("{what}：“{key}”", what=what, key=key))
                 where[key] = value.key_pos[key]
             obj = cls(amounts)
             object.__setattr__(obj, "pos", value.pos)

@@ -346,6 +346,20 @@ def _template_line(exc: BaseException, name: str) -> int:
 
 CHART_MARK = "BUDGETSITECHART"
 
+_COMPILED: dict = {}  # (text, shown) -> template: a text is evaluated by the check and the page
+
+
+def _compiled(text: str, shown: str):
+    key = (text, shown)
+    template = _COMPILED.get(key)
+    if template is None:
+        template = _ENV.from_string(text)
+        template.filename = shown
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = template
+    return template
+
 
 def expand(text: str, shown: str, names: dict, charts: dict | None = None,
            placed: list | None = None) -> str:
@@ -366,8 +380,7 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
 
     _check_blocks(text, shown)
     try:
-        template = _ENV.from_string(text)
-        template.filename = shown
+        template = _compiled(text, shown)
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), _("表达式语法错误：{error}", error=exc.message)) from None
     except (RecursionError, MemoryError, SyntaxError):

@@ -576,7 +576,14 @@ def money(value: Decimal | None, unit: str = "元") -> str:
 
 def budget_lines(budget, item: BudgetItem) -> list:
     """The 项目支出 table's projects that ``item`` refers to (empty when none matches)."""
-    found = [p for g in budget.projects if g.unit == item.unit for p in g.projects if p.name == item.name]
+    index = budget.__dict__.get("_projects_by_name")
+    if index is None:  # (单位, name) -> its projects in table order: made once per budget
+        index = {}
+        for g in budget.projects:
+            for p in g.projects:
+                index.setdefault((g.unit, p.name), []).append(p)
+        object.__setattr__(budget, "_projects_by_name", index)
+    found = index.get((item.unit, item.name), [])
     if item.entry is not None:
         return found[item.entry - 1:item.entry] if 0 < item.entry <= len(found) else []
     return found

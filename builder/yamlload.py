@@ -130,7 +130,12 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
-    value = loader.construct_scalar(node)
+    value = node.value
+    if not _SUSPECT.search(value):  # the common case: one scan for both kinds of character
+        if node.style in (None, "") and "," in value and _THOUSANDS.fullmatch(value):
+            raise BudgetError(_pos(loader, node), _("“{text}”中的逗号是千位分隔符：数值中不能写千位分隔符，请写成 {plain}",
+                                                    text=value, plain=value.replace(",", "")))
+        return value
     bad = BIDI_CONTROLS.search(value)
     if bad:
         # the line of the character itself, for a text spanning several lines
@@ -147,6 +152,10 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     return value
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+#: a character that one of the checks of a string looks for (bidirectional or other control)
+_SUSPECT = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0e-\x1f\x7f]")
+
 #: 3,764.74 unquoted: a number with thousands separators, which YAML reads as text
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
 
@@ -159,13 +168,14 @@ def _key_id(key):
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
-    loader.flatten_mapping(node)
+    if any(k.tag == _MERGE for k, _v in node.value):  # << merge keys, as PyYAML reads them
+        loader.flatten_mapping(node)
     result = YMap()
     result.pos = _pos(loader, node)
     result.key_pos = {}
     seen: dict = {}  # key as compared -> where first given
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _build(loader, key_node)
         if isinstance(key, (list, dict)):
             raise BudgetError(_pos(loader, key_node), _("键必须是简单的文字或数字，不能是列表或映射"))
         if (node.flow_style and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value
@@ -178,6 +188,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
         if isinstance(key, Decimal):
             key = str(key)
         ident = _key_id(key)
+        key_at = _pos(loader, key_node)
         if ident in seen:
             first, first_key = seen[ident]
             if type(first_key) is type(key):
@@ -186,21 +197,84 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
             else:  # 2080903 and "2080903": one is silently read over the other
                 message = _("键“{key}”重复：第 {first} 行和第 {second} 行都写了它（一处带引号、一处不带引号，"
                             "仍是同一个键）：请合并为一项", key=ident, first=first.line,
-                            second=_pos(loader, key_node).line)
-            raise BudgetError(_pos(loader, key_node), message)
-        seen[ident] = (_pos(loader, key_node), key)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_pos[key] = _pos(loader, key_node)
+                            second=key_at.line)
+            raise BudgetError(key_at, message)
+        seen[ident] = (key_at, key)
+        result[key] = _build(loader, value_node)
+        result.key_pos[key] = key_at
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
-    result = YList(loader.construct_object(child, deep=True) for child in node.value)
+    result = YList([_build(loader, child) for child in node.value])
     result.pos = _pos(loader, node)
-    result.item_pos = [_pos(loader, child) for child in node.value]
+    file = loader.filename
+    result.item_pos = [Pos(file, child.start_mark.line + 1) for child in node.value]
     return result
 
 
+class _Recursive(yaml.constructor.ConstructorError):
+    """An alias inside the node it names: the data would contain itself."""
+
+
+def _build(loader: _Loader, node: yaml.Node):
+    """The data of ``node``: PyYAML's construct_object, without its general machinery
+    (multi-constructors, generators, deep/shallow states) that these safe tags never need,
+    since every record of a long list (10,000 projects) passes through here. An alias is
+    built once and shared, as PyYAML does; an alias inside itself is refused, as PyYAML does."""
+    memo = loader.constructed_objects
+    if node in memo:
+        return memo[node]
+    building = loader.recursive_objects
+    if node in building:
+        raise _Recursive(None, None, "found unconstructable recursive node", node.start_mark)
+    building[node] = None
+    constructor = loader.yaml_constructors.get(node.tag)
+    if constructor is None:  # an unknown or object-making tag: the safe loader's refusal
+        constructor = loader.yaml_constructors[None]
+    data = constructor(loader, node)
+    memo[node] = data
+    del building[node]
+    return data
+
+
+def _construct_document(loader: _Loader, node: yaml.Node):
+    data = _build(loader, node)
+    loader.constructed_objects = {}
+    loader.recursive_objects = {}
+    return data
+
+
+#: the characters an implicitly typed scalar (number, date, bool, null …) can start with
+_TYPED_START = frozenset(k for k in _Loader.yaml_implicit_resolvers if k)
+_STR = "tag:yaml.org,2002:str"
+
+
+def _resolve(loader: _Loader, kind, value, implicit):
+    """The tag of a node. A plain scalar that no implicit type can start with (a name in
+    Chinese, most text) is a string at once; the rest go through PyYAML's resolver (which libyaml
+    calls back for every scalar, so this is most of the cost of reading a long list)."""
+    if kind is not yaml.ScalarNode or None in loader.yaml_implicit_resolvers:
+        return _BASE.resolve(loader, kind, value, implicit)
+    if implicit[0] and value and value[0] not in _TYPED_START:
+        return _STR
+    key = (value, implicit)  # keys (name, amount …) and many values repeat in a long list
+    tag = _RESOLVED.get(key)
+    if tag is None:
+        tag = _BASE.resolve(loader, kind, value, implicit)
+        if len(value) <= 40:
+            if len(_RESOLVED) > 4096:
+                _RESOLVED.clear()
+            _RESOLVED[key] = tag
+    return tag
+
+
+_RESOLVED: dict = {}  # (plain scalar, implicit) -> its tag (the resolvers never change)
+
+
+_Loader.resolve = _resolve
+_Loader.construct_document = _construct_document
+_Loader.construct_object = lambda loader, node, deep=False: _build(loader, node)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -302,6 +376,26 @@ def _hint(text: str, line: int, problem: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _swallowing_quote(text: str, line: int) -> tuple[int, str] | None:
+    """(line, quote) of a quoted text that opens on an earlier line and ends on ``line`` (or the
+    line before), where the parser failed: a quote left open (``'2013299: …``) takes in every
+    line after it up to the next quote of the same kind, and the error surfaces there, far from
+    the mistake. Only on the error path: PyYAML's own scanner, token by token."""
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
+                    and token.end_mark.line > token.start_mark.line):
+                found = token
+            if token.start_mark.line + 1 > line:
+                break
+    except yaml.YAMLError:
+        pass
+    if found is not None and found.end_mark.line + 1 in (line, line - 1):
+        return found.start_mark.line + 1, found.style
+    return None
+
+
 def parse_yaml(text: str, shown_as: str) -> object:
     loader = _Loader(text)
     loader.filename = shown_as
@@ -319,6 +413,12 @@ def parse_yaml(text: str, shown_as: str) -> object:
                                                      tag=problem.split("tag ")[-1].strip())) from None
         hint, hint_line = _hint(text, line, problem)
         line = hint_line or line  # the line the advice names (a full-width colon, a tab …)
+        if hint is None and opened is None:
+            quote = _swallowing_quote(text, line)
+            if quote is not None:  # a quote left open far above, closed by chance where it fails
+                hint = _("第 {line} 行的引号 {quote} 没有配对：从这里起到第 {end} 行都被当成了一段文字。"
+                         "请补上配对的引号，或删去多余的引号", line=quote[0], quote=quote[1], end=line)
+                line = quote[0]
         if hint is None:
             hint = next((_(advice) for start, advice in _PROBLEMS if problem.startswith(start)), None)
         if language() == "en":  # PyYAML's own words, and the advice when there is one

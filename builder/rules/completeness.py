@@ -2,6 +2,7 @@
 explained, no placeholders left."""
 from __future__ import annotations
 
+import functools
 import re
 
 from markdown_it import MarkdownIt
@@ -40,14 +41,19 @@ def parts_present(subject):
                           _("找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）", title=title))
 
 
-def headings(text: str) -> list[tuple[int, int, str]]:
-    """(level, line, text) of every Markdown heading."""
+def headings(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(level, line, text) of every Markdown heading (several rules ask of the same text)."""
+    return _headings(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _headings(text: str) -> tuple[tuple[int, int, str], ...]:
     out = []
     tokens = MarkdownIt("commonmark").parse(text)
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             out.append((int(token.tag[1]), token.map[0] + 1, tokens[i + 1].content))
-    return out
+    return tuple(out)
 
 
 def sections_present(subject):
@@ -124,6 +130,8 @@ def no_placeholders(subject):
         if path.is_file():
             files.append((f"{root.folder}/{rel}", path.read_text(encoding="utf-8")))
     for shown, text in files:
+        if not PLACEHOLDER.search(text):  # a line's match is the whole text's: most files have none
+            continue
         for number, line in enumerate(text.splitlines(), start=1):
             match = PLACEHOLDER.search(line.split("#", 1)[0] if shown.endswith(".yaml") else line)
             if match:

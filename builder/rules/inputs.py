@@ -13,41 +13,69 @@ from ..schema import pos_of
 from ..yamlload import BIDI_CONTROLS, bidi_message
 
 
-def _negatives(value, pos, path: str):
-    """(pos, path, amount) of every negative number under ``value``."""
-    if isinstance(value, bool) or value is None:
+_FIELDS: dict = {}  # dataclass type -> its field names (dataclasses.fields() is slow per call)
+
+
+def _field_names(cls) -> tuple:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _path(trail) -> str:
+    """``trail`` is (parent trail, segment) pairs, kept unjoined until a number is negative."""
+    parts = []
+    while trail is not None:
+        trail, segment = trail
+        parts.append(segment)
+    text = ""
+    for segment in reversed(parts):
+        text += segment if segment.startswith(("[", ".")) or not text else "." + segment
+    return text
+
+
+def _negatives(value, pos, trail, out: list) -> None:
+    """Append (pos, path, amount) of every negative number under ``value`` to ``out``.
+
+    One walk over the whole budget (10,000 projects and more), so it is a plain recursion that
+    builds a path only for a number it reports."""
+    kind = type(value)
+    if kind is bool or value is None or kind is str:
         return
-    if isinstance(value, (Decimal, int)):
+    if kind is Decimal or kind is int or isinstance(value, (Decimal, int)):
         if value < 0:
-            yield pos, path, value
+            out.append((pos, _path(trail), value))
         return
     if isinstance(value, BySource):
         where = getattr(value, "where", {})
         for source, amount in value.items():
-            yield from _negatives(amount, where.get(source, getattr(value, "pos", pos)), f"{path}.{source}")
+            _negatives(amount, where.get(source, getattr(value, "pos", pos)), (trail, "." + str(source)), out)
         return
-    if isinstance(value, Line) and value.reduction:
+    if kind is Line and value.reduction:
         return  # 冲减: negative by design
     if dataclasses.is_dataclass(value):
-        for field in dataclasses.fields(value):
-            yield from _negatives(getattr(value, field.name), pos_of(value, field.name) or pos,
-                                  f"{path}.{field.name}" if path else field.name)
+        for name in _field_names(kind):
+            _negatives(getattr(value, name), pos_of(value, name) or pos,
+                       (trail, name if trail is None else "." + name), out)
         return
     if isinstance(value, dict):
         key_pos = getattr(value, "key_pos", {})
         for key, item in value.items():
-            yield from _negatives(item, key_pos.get(key, pos), f"{path}.{key}")
+            _negatives(item, key_pos.get(key, pos), (trail, "." + str(key)), out)
         return
     if isinstance(value, (list, tuple)):
         item_pos = getattr(value, "item_pos", [])
         for i, item in enumerate(value):
-            yield from _negatives(item, item_pos[i] if i < len(item_pos) else pos, f"{path}[{i + 1}]")
+            _negatives(item, item_pos[i] if i < len(item_pos) else pos, (trail, f"[{i + 1}]"), out)
 
 
 def amounts_not_negative(subject):
     """A budget figure is never negative, unless its line is a 冲减 (``reduction: true``)."""
     budget = subject.source.budget
-    for pos, path, amount in _negatives(budget, budget.pos, ""):
+    found: list = []
+    _negatives(budget, budget.pos, None, found)
+    for pos, path, amount in found:
         hint = (_("；若这一行确是冲减，请在该科目下写 reduction: true") if path.startswith("lines.")
                 else "")
         yield Finding(pos, "error", "amount-negative",
@@ -69,6 +97,8 @@ def no_bidi_controls(subject):
         except (OSError, UnicodeDecodeError):
             continue
     for shown, text in files:
+        if not BIDI_CONTROLS.search(text):  # one scan of the file; line by line only to say where
+            continue
         for number, line in enumerate(text.splitlines(), start=1):
             match = BIDI_CONTROLS.search(line)
             if match:

@@ -3,6 +3,7 @@ years in the text are this edition's."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from .common import money
 
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?![\d.])")
+NEAR = Decimal("0.05")  # a typed amount this close to a figure (or 0.1% of it) means that figure
 YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?=度|预算|部门预算|部门决算)")
 
 
@@ -62,6 +64,7 @@ def _computed(subject) -> dict[Decimal, str]:
 def typed_amounts(subject):
     """A typed amount close to a computed figure but not equal to it is a warning."""
     computed = _computed(subject)
+    values = sorted(computed)  # to find the figures near a typed amount without a scan of all
     for doc in _docs(subject):
         for number, line in _literal_lines(doc.text):
             for match in AMOUNT.finditer(line):
@@ -71,8 +74,13 @@ def typed_amounts(subject):
                                   _("正文直接写了数字 {typed}，它等于{where}：请改写为表达式，使它随数据更新",
                                     typed=match.group(1), where=computed[typed]))
                     continue
-                close = [(abs(typed - v), v, where) for v, where in computed.items()
-                         if abs(typed - v) <= max(Decimal("0.05"), v * Decimal("0.001"))]
+                # |typed - v| <= max(0.05, v × 0.001) puts v in [typed - 0.05, typed + 0.05], or in
+                # [typed / 1.001, typed / 0.999] when v × 0.001 is the larger
+                lo = min(typed - NEAR, typed / Decimal("1.001"))
+                hi = max(typed + NEAR, typed / Decimal("0.999"))
+                window = values[bisect_left(values, lo):bisect_right(values, hi)]
+                close = [(abs(typed - v), v, computed[v]) for v in window
+                         if abs(typed - v) <= max(NEAR, v * Decimal("0.001"))]
                 if close:
                     _distance, value, where = min(close)
                     yield Finding(Pos(doc.shown, number), "warning", "narrative-mismatch",
