@@ -177,6 +177,7 @@ class IndicatorsBlock:
     key: str = "indicators"
     shared: dict[str, list[str]] = field(default_factory=dict)  # key -> the keys it fills (value: [period, year])
     total: IndicatorTotal | None = None
+    framework: str | None = None  # the 绩效指标体系 of its 一级/二级 (builder/frameworks.py); None: mof
 
 
 @dataclass(frozen=True)

@@ -104,30 +104,6 @@ def parse_value(text: str) -> Value:
 
 # --------------------------------------------------------------------------- 指标 tree
 
-def norm(name: str) -> str:
-    """An indicator level name without spaces and the trailing 指标: "经济效益指标" → "经济效益"."""
-    name = re.sub(r"\s+", "", str(name))
-    return name[:-2] if name.endswith("指标") and len(name) > 2 else name
-
-
-SATISFACTION = {"服务对象满意度", "社会公众及服务对象满意度", "社会公众或服务对象满意度", "满意度"}
-#: The standard 一级 → 二级 (names without 指标). 效益 may hold 服务对象满意度 (the
-#: 2015 framework, 财预〔2015〕88号); 成本 may be a 一级 of its own (2021 framework).
-LEVELS = {
-    "产出": {"数量", "质量", "时效", "成本"},
-    "效益": {"经济效益", "社会效益", "生态效益", "可持续影响", "可持续发展"} | SATISFACTION,
-    "满意度": SATISFACTION,
-    "成本": {"经济成本", "社会成本", "生态环境成本", "成本"},
-}
-#: 二级 where a 指标值 is expected to be a quantity (number and unit).
-QUANTITATIVE = {"数量", "成本", "经济成本", "社会成本", "生态环境成本"} | SATISFACTION
-
-
-def level1_of(level2: str) -> list[str]:
-    """The 一级 names (normalized) that admit this 二级."""
-    return [l1 for l1, l2s in LEVELS.items() if norm(level2) in l2s]
-
-
 @dataclass(frozen=True)
 class Cell:
     """A cell's text as printed; ``truncated`` when the source cuts it off."""

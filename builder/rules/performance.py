@@ -18,18 +18,9 @@ from decimal import Decimal
 from ..findings import Finding
 from ..i18n import _
 from ..perfgrid import column_of, column_total, fund_score, fund_total, lookup, resolved
-from ..performance import (
-    LEVELS,
-    QUANTITATIVE,
-    SATISFACTION,
-    budget_lines,
-    level1_of,
-    money,
-    norm,
-    parse_value,
-    projects,
-    to_yuan,
-)
+from ..frameworks import find_framework
+from ..performance import budget_lines, money, parse_value, projects, to_yuan
+from ..schema import pos_of
 
 MONEY_UNITS = {"元", "万元", "亿元", "千元"}
 
@@ -57,6 +48,18 @@ def _roles(table) -> dict:
     return {lv.role: i for i, lv in enumerate(block.levels) if lv.role} if block else {}
 
 
+def _framework(subject, table):
+    """The 绩效指标体系 the table's layout follows (its indicators block's ``framework``)."""
+    block = table.layout.indicators
+    return find_framework(getattr(block, "framework", None), subject.root,
+                          pos_of(block, "framework") or table.pos_of(block.key))
+
+
+def _level_names(names) -> str:
+    names = [n + "指标" for n in names]
+    return "、".join(names[:-1]) + _("或") + names[-1] if len(names) > 1 else "".join(names)
+
+
 def _groups_at(tree, depth: int, prefix=()):
     """(path of group names, the mapping of the group's children, its key positions) at ``depth``."""
     if depth == 0:
@@ -74,21 +77,23 @@ def level_mismatch(subject):
         if "一级" not in roles:
             continue
         i1, i2 = roles["一级"], roles.get("二级")
+        framework = _framework(subject, table)
         for _path, level1s in _groups_at(table.indicators, i1):
             for l1, groups in (level1s or {}).items():
-                if norm(l1) not in LEVELS:
+                if not framework.is_level1(l1):
                     yield Finding(level1s.key_pos[l1], "error", "perf-level-mismatch",
-                                  _("“{l1}”不是一级指标：请用产出指标、效益指标、满意度指标或成本指标", l1=l1))
+                                  _("“{l1}”不是一级指标：请用{names}", l1=l1,
+                                    names=_level_names(framework.level1_names())))
                     continue
                 if i2 != i1 + 1 or not isinstance(groups, dict):
                     continue
                 for l2 in groups:
-                    if norm(l2) in LEVELS[norm(l1)]:
+                    if framework.admits(l1, l2):
                         continue
-                    homes = level1_of(l2)
+                    homes = framework.homes(l2)
                     hint = (_("；它应归在{homes}下", homes="/".join(h + "指标" for h in homes)) if homes else
                             _("；{l1}下的二级指标是{names}", l1=l1,
-                              names="、".join(sorted(n + "指标" for n in LEVELS[norm(l1)]))))
+                              names="、".join(n + "指标" for n in framework.level2_of(l1))))
                     yield Finding(groups.key_pos[l2], "error", "perf-level-mismatch",
                                   _("{table}：二级指标“{l2}”不是{l1}的二级指标{hint}",
                                     table=_label(table), l2=l2, l1=l1, hint=hint))
@@ -96,15 +101,15 @@ def level_mismatch(subject):
             continue
         for item, pos in table.items():
             l1, l2 = item.groups[i1], item.groups[i2]
-            n2, name = norm(l2), item.name.text
-            if "满意" in name and n2 not in SATISFACTION:
+            name = item.name.text
+            if "满意" in name and not framework.is_satisfaction(l2):
                 yield _finding(table, pos, "warning", "perf-level-mismatch",
-                               _("{table}：三级指标“{name}”是满意度指标，却归在{l1} → {l2}下："
-                                 "请移到满意度指标 → 服务对象满意度指标下",
-                                 table=_label(table), name=name, l1=l1, l2=l2), indicator=name)
+                               _("{table}：三级指标“{name}”是满意度指标，却归在{l1} → {l2}下：请移到{home}下",
+                                 table=_label(table), name=name, l1=l1, l2=l2,
+                                 home=framework.satisfaction_home()), indicator=name)
                 continue
             units = {parse_value(c.text).unit for c in _targets(table, item)}
-            if n2 in ("数量", "质量", "时效") and any(u and u.split("/")[0] in MONEY_UNITS for u in units if u):
+            if framework.not_money_at(l2) and any(u and u.split("/")[0] in MONEY_UNITS for u in units if u):
                 yield _finding(table, pos, "warning", "perf-level-mismatch",
                                _("{table}：三级指标“{name}”的指标值是金额，却归在{l2}下：成本应归在成本指标下",
                                  table=_label(table), name=name, l2=l2), indicator=name)
@@ -139,11 +144,12 @@ def value_unparsed(subject):
             continue
         roles = _roles(table)
         attribute = column_of(block, "attribute")
+        framework = _framework(subject, table)
         for item, pos in table.items():
-            l1 = norm(item.groups[roles["一级"]]) if "一级" in roles else ""
-            l2 = norm(item.groups[roles["二级"]]) if "二级" in roles else ""
+            l1 = item.groups[roles["一级"]] if "一级" in roles else ""
+            l2 = item.groups[roles["二级"]] if "二级" in roles else ""
             qualitative = attribute is not None and "定性" in (item.get(attribute.key) or "").__str__()
-            expected = (l2 in QUANTITATIVE or l1 == "成本") and not qualitative
+            expected = framework.expects_quantity(l1, l2) and not qualitative
             seen = set()
             for column in block.columns:
                 if column.kind not in ("target", "actual", "quantity"):
@@ -278,12 +284,14 @@ def satisfaction_missing(subject):
     for table in _tables(subject, "satisfaction"):
         roles = _roles(table)
         at = roles.get("二级", roles.get("一级"))
-        found = any(norm(item.groups[at]) in SATISFACTION and item.name.text
+        framework = _framework(subject, table)
+        found = any(framework.is_satisfaction(item.groups[at]) and item.name.text
                     for item, _pos in table.items()) if at is not None else True
         if not found:
             yield _finding(table, table.pos_of(table.layout.indicators.key), "warning", "perf-satisfaction-missing",
-                           _("{table}没有满意度指标：请在满意度指标 → 服务对象满意度指标下加一个"
-                             "（如 服务对象满意度 ≥90%）", table=_label(table)))
+                           _("{table}没有满意度指标：请在{home}下加一个（如 {example} ≥90%）",
+                             table=_label(table), home=framework.satisfaction_home(),
+                             example=framework.satisfaction[0] if framework.satisfaction else _("满意度")))
 
 
 def actual_missing(subject):
