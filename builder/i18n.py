@@ -54,6 +54,11 @@ def click_gettext(message: str) -> str:
     return _state["click"].gettext(message)
 
 
+def click_ngettext(singular: str, plural: str, count: int) -> str:
+    """click's English with a plural form (“Did you mean …?”), in the current language."""
+    return click_gettext(singular if count == 1 else plural)
+
+
 def localize_click() -> None:
     """Let click's usage errors and help headings speak the current language: click's modules
     translate with a module-level ``_`` (gettext), which is pointed at our catalog."""
@@ -66,6 +71,8 @@ def localize_click() -> None:
             continue
         if callable(getattr(module, "_", None)):
             module._ = click_gettext
+        if callable(getattr(module, "ngettext", None)):
+            module.ngettext = click_ngettext
 
 
 def language() -> str:

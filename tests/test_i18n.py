@@ -107,3 +107,17 @@ def test_usage_errors_and_help_headings_of_click_are_chinese_too():
     help_zh = subprocess.run([sys.executable, "-m", "budgetsite", "--help"], capture_output=True, text=True,
                              env={"BUDGETSITE_LANG": "zh", "PATH": "/usr/bin:/bin"}, cwd=ROOT, check=True).stdout
     assert "用法：" in help_zh and "选项" in help_zh and "命令" in help_zh and "显示本帮助并退出" in help_zh
+
+
+def test_click_messages_with_plural_forms_are_chinese_too():
+    """click words its suggestions and counts with ngettext: “Did you mean …?” must not be English."""
+    cases = [(["chek"], "您是不是要输入 'check'"), (["build", "--no-pfd"], "您是不是要输入 '--no-pdf'"),
+             (["check", "--sit", "."], "其中之一：'--site', '--strict'"), (["check", "somewhere"], "多出了一个参数（somewhere）"),
+             (["check", "--site"], "选项 '--site' 后面要写一个值"), (["check", "--format", "xml"], "'xml' 不是 'text', 'json' 中的一个")]
+    for args, words in cases:
+        with using("zh"):  # as `budgetsite` starts in Chinese (a group-level error runs no callback)
+            zh = CliRunner().invoke(main, args, env={"BUDGETSITE_LANG": "zh"})
+        assert zh.exit_code == 2 and words in zh.output, (args, zh.output)
+        assert "Did you mean" not in zh.output and "Got unexpected" not in zh.output and "requires" not in zh.output
+    en = CliRunner().invoke(main, ["--lang", "en", "chek"])
+    assert en.exit_code == 2 and "Did you mean 'check'?" in en.output
