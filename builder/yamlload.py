@@ -380,19 +380,36 @@ def _swallowing_quote(text: str, line: int) -> tuple[int, str] | None:
     """(line, quote) of a quoted text that opens on an earlier line and ends on ``line`` (or the
     line before), where the parser failed: a quote left open (``'2013299: …``) takes in every
     line after it up to the next quote of the same kind, and the error surfaces there, far from
-    the mistake. Only on the error path: PyYAML's own scanner, token by token."""
-    found = None
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
-                    and token.end_mark.line > token.start_mark.line):
-                found = token
-            if token.start_mark.line + 1 > line:
-                break
-    except yaml.YAMLError:
-        pass
-    if found is not None and found.end_mark.line + 1 in (line, line - 1):
-        return found.start_mark.line + 1, found.style
+    the mistake. A linear scan of the text up to ``line`` that knows where a quoted scalar may
+    start (not PyYAML's scanner, which is quadratic in the depth of nested brackets)."""
+    i, n, row = 0, len(text), 1
+    starts = " \t\n[{,"  # a quote right after one of these (or ": ", "- ") opens a quoted scalar
+    while i < n and row <= line:
+        c = text[i]
+        if c == "\n":
+            row += 1
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        elif c in "'\"" and (i == 0 or text[i - 1] in starts or text[i - 2:i] in (": ", "- ")):
+            opened, j = row, i + 1
+            while j < n:
+                if text[j] == "\n":
+                    row += 1
+                elif c == '"' and text[j] == "\\":
+                    j += 1
+                elif text[j] == c:
+                    if c == "'" and text[j + 1:j + 2] == "'":
+                        j += 1  # '' is a quote inside single quotes
+                    else:
+                        break
+                j += 1
+            if row > opened and row in (line, line - 1):
+                return opened, c
+            i = j + 1
+            continue
+        i += 1
     return None
 
 
