@@ -234,9 +234,8 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         for rel, html in render_edition(source, edition, derived, env, summaries, shown,
                                         pdf_name, doc, data).items():
             files[f"{year}/{rel}"] = html
-        last = out / str(year) if (out / MARKER).is_file() else None
         for rel, blob in downloads.edition_files(derived.tables, ed.department, year, ed.unit,
-                                                 pdf_stage.document_date(ed.date, year), last).items():
+                                                 pdf_stage.document_date(ed.date, year)).items():
             files[f"{year}/{rel}"] = blob
         if pdf:
             files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name,
