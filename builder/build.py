@@ -3,23 +3,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from . import __version__
-from . import check as check_stage
-from . import downloads
 from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
-from .render import edition_document, environment, render_archive, render_edition, render_print
 from .formats import edition_format
 from .i18n import _, language
 from .paths import BUNDLED_THEME
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
+
+
+# The stages that check and render (and what they import: the rules, Jinja's sandbox, the
+# narratives, charts and downloads) are imported when an edition is built, not with this
+# module: a build that finds every edition unchanged never needs them.
+
+def render_print(*args, **kwargs):
+    from .render import render_print as render
+
+    return render(*args, **kwargs)
 
 
 class BuildFailed(Exception):
@@ -72,6 +80,8 @@ def _edition_setup(source, root: Path, edition):
 
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
     """Run the checks over every edition (or one); nothing is written."""
+    from . import check as check_stage
+
     root = Path(site_dir)
     source = load_site(root)
     editions = source.editions
@@ -208,13 +218,22 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     An edition whose inputs did not change since the last build (builder/incremental.py) is
     not loaded, checked or rendered again: its files stay, its findings are reported again.
     """
-    from .derive import derive
-
     root = Path(site_dir)
     source, headers = load_site_header(root)
     out = Path(out_dir) if out_dir is not None else root / "_site"
     templates = templates_dir(root)
-    env = environment(templates)
+    renderer = None
+
+    def stages():
+        """The check and render stages, imported (and the templates' environment made) once
+        an edition or the archive page is built."""
+        nonlocal renderer
+        if renderer is None:
+            from . import check, derive, downloads, render
+
+            renderer = SimpleNamespace(check=check.check, derive=derive.derive, downloads=downloads,
+                                       render=render, env=render.environment(templates))
+        return renderer
     theme = _theme_files(root)
     kept_pdfs = {}  # year -> the last build's PDF files, kept when this build makes none
     for _folder, ed in headers if keep_pdf and not pdf else ():
@@ -243,7 +262,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         if year not in figures:  # an unchanged edition: its figures only
             edition = loaded(i - 1)
             codes, fmt = _edition_setup(source, root, edition)
-            figures[year] = derive(edition, codes, fmt, last_year(i - 1)).figures
+            figures[year] = stages().derive(edition, codes, fmt, last_year(i - 1)).figures
         return figures[year]
 
     def report(findings, status: str, derived_missing: bool = False) -> None:
@@ -280,7 +299,9 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         progress(_("[{i}/{n}] {year}：正在检查", i=i + 1, n=n, year=year))
         edition = loaded(i)
         codes, fmt = _edition_setup(source, root, edition)
-        findings, derived = check_stage.check(source, edition, codes, fmt, last_year(i))
+        st = stages()
+        env = st.env
+        findings, derived = st.check(source, edition, codes, fmt, last_year(i))
         report(findings, ed.status, derived is None)
         figures[year] = derived.figures
         kept = _previous_output(out, year) if only_kept else None
@@ -290,7 +311,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             result.editions.append(year)
             continue
         pdf_name = summaries[i]["pdf"]
-        doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
+        doc = st.render.edition_document(source, edition, derived, env)  # shared by pages and PDF
         if stamp is not None:  # unchanged pages; the PDF has its own hash (.pdf-hash)
             progress(_("[{i}/{n}] {year}：输入未改变，沿用上次生成的页面", i=i + 1, n=n, year=year))
             kept_files.update(stamp.files)
@@ -303,11 +324,11 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                    tables=len(derived.tables)))
         shown = [f for f in findings if f.level != "note"] if ed.status == "draft" else []
         own: dict[str, bytes] = {}  # the edition's pages and data files
-        data = downloads.links(ed.department, year)
-        for rel, html in render_edition(source, edition, derived, env, summaries, shown,
+        data = st.downloads.links(ed.department, year)
+        for rel, html in st.render.render_edition(source, edition, derived, env, summaries, shown,
                                         pdf_name, doc, data).items():
             own[f"{year}/{rel}"] = html.encode("utf-8") if isinstance(html, str) else html
-        for rel, blob in downloads.edition_files(derived.tables, ed.department, year, ed.unit,
+        for rel, blob in st.downloads.edition_files(derived.tables, ed.department, year, ed.unit,
                                                  pdf_stage.document_date(ed.date, year)).items():
             own[f"{year}/{rel}"] = blob
         for rel, blob in theme.items():
@@ -323,7 +344,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             keys[year], {rel: len(blob) for rel, blob in own.items()}, findings, contents[year]).to_bytes()
         result.editions.append(year)
     if not _archive_unchanged(out, shared, summaries, built_before):
-        files["index.html"] = render_archive(source, env, summaries)
+        files["index.html"] = stages().render.render_archive(source, stages().env, summaries)
         files[ARCHIVE_STAMP] = _archive_key(shared, summaries).encode()
     else:
         kept_files.update(("index.html", ARCHIVE_STAMP))
@@ -336,7 +357,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         if ed.year in made and ed.status == "published":  # kept by ``only``: as it was built
             derived, doc = made[ed.year]
             edition = editions[ed.year]
-            doc = doc or edition_document(source, edition, derived, env)
+            doc = doc or stages().render.edition_document(source, edition, derived, stages().env)
             content = freeze.edition_content(edition, derived, doc, files)
         changed += freeze.check_edition(frozen, ed, content, folder)
     if changed:

@@ -158,6 +158,10 @@ def _fill_sheet(sheet, styles, table: Table, department: str) -> None:
             sheet.merge(r, c, r + cell.rowspan - 1, c + cell.colspan - 1)
     r = top + len(table.header)
     number_format = amount_format(table)
+    whole = not table.style.decimals
+    amount_style = {font: styles(Style(font=font, border=True, number_format=number_format, horizontal="right"))
+                    for font in ("normal", "bold")}
+    text_styles: dict = {}  # (font, level) -> style
     for row, cells in body_cells(table):
         for c in range(1, width + 1):
             sheet.put(r, c, None, box)
@@ -165,14 +169,16 @@ def _fill_sheet(sheet, styles, table: Table, department: str) -> None:
         for col, cell in cells:
             if cell.kind == "amount" and not cell.row_header:
                 value = printed(table, cell)
-                if value is not None and value == value.to_integral_value() and not table.style.decimals:
+                if value is not None and whole and value == value.to_integral_value():
                     value = int(value)
                 # exact: the figure as printed, a number cell (never a float's noise)
-                sheet.put(r, 1 + col, value, styles(Style(font=font, border=True, number_format=number_format,
-                                                          horizontal="right")))
+                sheet.put(r, 1 + col, value, amount_style[font])
             else:  # text, as a string cell: a 科目编码 stays text, ``=…`` never runs
-                sheet.put(r, 1 + col, cell.text or None,
-                          styles(Style(font=font, border=True, number_format="@", indent=2 * cell.level)))
+                style = text_styles.get((font, cell.level))
+                if style is None:
+                    style = text_styles[(font, cell.level)] = styles(
+                        Style(font=font, border=True, number_format="@", indent=2 * cell.level))
+                sheet.put(r, 1 + col, cell.text or None, style)
             if cell.colspan > 1:
                 sheet.merge(r, 1 + col, r, col + cell.colspan)
         r += 1

@@ -331,6 +331,30 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
+_COMPILED: dict = {}  # (text, shown) -> compiled template: the check and the render share it
+_COMPILED_MAX = 256
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compiled(text: str, shown: str):
+    """The Markdown source compiled as a template, once per process for the same text (the
+    check evaluates it, then the pages render it; ``serve`` rebuilds)."""
+    key = (text, shown)
+    template = _COMPILED.get(key)
+    if template is None:
+        from . import codecache
+
+        code = codecache.load("narratives", text)  # compiled by an earlier run
+        if code is None:
+            code = _ENV.compile(text)  # as from_string does
+            codecache.store("narratives", text, code)
+        template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
+        template.filename = shown
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = template
+    return template
 
 
 def _template_line(exc: BaseException, name: str) -> int:
@@ -366,8 +390,7 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
 
     _check_blocks(text, shown)
     try:
-        template = _ENV.from_string(text)
-        template.filename = shown
+        template = _compiled(text, shown)
     except jinja2.TemplateSyntaxError as exc:
         raise BudgetError(Pos(shown, exc.lineno or 0), _("表达式语法错误：{error}", error=exc.message)) from None
     except (RecursionError, MemoryError, SyntaxError):

@@ -319,5 +319,5 @@ def _zip(parts: dict[str, str], moment: datetime.datetime) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            archive.writestr(info, text.encode("utf-8"), compresslevel=6)
+            archive.writestr(info, text.encode("utf-8"), compresslevel=1)
     return out.getvalue()

@@ -2,6 +2,7 @@
 explained, no placeholders left."""
 from __future__ import annotations
 
+import functools
 import re
 
 from markdown_it import MarkdownIt
@@ -40,14 +41,18 @@ def parts_present(subject):
                           _("找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）", title=title))
 
 
-def headings(text: str) -> list[tuple[int, int, str]]:
-    """(level, line, text) of every Markdown heading."""
+@functools.lru_cache(maxsize=64)
+def headings(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(level, line, text) of every Markdown heading (parsed once per text: several rules ask)."""
     out = []
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = _COMMONMARK.parse(text)
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             out.append((int(token.tag[1]), token.map[0] + 1, tokens[i + 1].content))
-    return out
+    return tuple(out)
+
+
+_COMMONMARK = MarkdownIt("commonmark")
 
 
 def sections_present(subject):
