@@ -285,14 +285,17 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     for i, (folder, ed) in enumerate(headers):
         year = ed.year
         only_kept = only is not None and year not in only and built_before
-        stamp = _reusable_stamp(out, year, keys[year], ed.status) if built_before and not only_kept else None
-        if stamp is not None and not pdf:
+        stamp = _reusable_stamp(out, year, keys[year], ed.status) if built_before else None
+        if stamp is not None and (not pdf or only_kept):
             progress(_("[{i}/{n}] {year}：输入未改变，沿用上次生成的文件", i=i + 1, n=n, year=year))
             report(stamp.findings, ed.status)
             kept_files.update(stamp.files)
             kept_files.add(f"{year}/{incremental.STAMP}")
             if year in kept_pdfs:
                 files.update(kept_pdfs[year])
+            elif pdf:  # not to be rendered (``only``): its PDF as the last build left it
+                kept_files.update(f"{year}/{name}" for name in (summaries[i]["pdf"], pdf_stage.HASH_FILE)
+                                  if (out / str(year) / name).is_file())
             contents[year] = stamp.frozen
             result.editions.append(year)
             continue
@@ -304,7 +307,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         findings, derived = st.check(source, edition, codes, fmt, last_year(i))
         report(findings, ed.status, derived is None)
         figures[year] = derived.figures
-        kept = _previous_output(out, year) if only_kept else None
+        kept = _previous_output(out, year) if only_kept and stamp is None else None
         if kept is not None:
             files.update(kept)
             made[year] = (derived, None)
