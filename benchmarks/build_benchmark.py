@@ -2,7 +2,9 @@
 
 * the import floor: a fresh process importing jinja2, yaml, markdown_it and click;
 * the cold HTML-only build of the example (`build --no-pdf` into an empty folder, a fresh
-  process), as a ratio to the floor (target: at most 3×);
+  process), as a ratio to the floor (target: at most 3×): with the compiled templates an
+  earlier run left (builder/codecache.py), as every build after the first one has them, and
+  with an empty compile cache;
 * the no-change rebuild of a 30-edition archive (the example's content/2025 copied to 2026 …
   2054, each edition.yaml's year set), as a ratio to the no-change rebuild of a 1-edition site
   made the same way (target: at most 2×);
@@ -53,11 +55,13 @@ def archive(dest: Path, editions: int) -> Path:
     return dest
 
 
-def timed(code: str, *args: str) -> tuple[float, float]:
-    """(wall, CPU) seconds of a fresh process running ``code``."""
+def timed(code: str, *args: str, cache: Path | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of a fresh process running ``code`` (``cache``: the compile cache
+    folder it uses, else the user's)."""
+    env = dict(os.environ, BUDGETSITE_CACHE_DIR=str(cache)) if cache is not None else None
     before = os.times()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True, env=env)
     wall = time.perf_counter() - started
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
@@ -100,29 +104,41 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    # the package's modules compiled to bytecode, as an installed package has them (with
+    # PYTHONDONTWRITEBYTECODE set, a stale module would be compiled again by every process)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "builder")], check=True,
+                   capture_output=True)
     work = Path(tempfile.mkdtemp(prefix="build-bench-"))
     try:
         one, thirty = archive(work / "site-1", 1), archive(work / "site-30", 30)
         for site in (one, thirty):  # the builds whose rebuilds are measured
             timed(BUILD, site, work / f"{site.name}-out")
-        samples: dict[str, list] = {"floor": [], "cold": [], "one": [], "thirty": [], "edit": []}
+        samples: dict[str, list] = {"floor": [], "import": [], "cold": [], "fresh": [], "one": [],
+                                    "thirty": [], "edit": []}
         newest = thirty / "content/2054/explanation.md"
         text = newest.read_text(encoding="utf-8")
         for run in range(args.runs):
             samples["floor"].append(timed(FLOOR))
             cold = work / f"cold-{run}"
+            samples["import"].append(timed("import budgetsite.build"))
             samples["cold"].append(timed(BUILD, ROOT, cold))
+            shutil.rmtree(cold, ignore_errors=True)
+            samples["fresh"].append(timed(BUILD, ROOT, cold, cache=work / f"cache-{run}"))
             shutil.rmtree(cold, ignore_errors=True)
             samples["one"].append(timed(BUILD, one, work / "site-1-out"))
             samples["thirty"].append(timed(BUILD, thirty, work / "site-30-out"))
             newest.write_text(text + f"\n<!-- edit {run} -->\n", encoding="utf-8")
             samples["edit"].append(timed(BUILD, thirty, work / "site-30-out"))
-        floor, cold = median(samples["floor"]), median(samples["cold"])
+        floor, cold, fresh = median(samples["floor"]), median(samples["cold"]), median(samples["fresh"])
         one_, thirty_, edit = median(samples["one"]), median(samples["thirty"]), median(samples["edit"])
         print(f"median of {args.runs} runs, fresh processes ({os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.2f})")
         show("import floor (jinja2, yaml, markdown_it, click)", floor)
-        show("cold HTML-only build of the example", cold, floor, "the import floor", 3)
+        show("import budgetsite.build", median(samples["import"]), floor, "the import floor")
+        show("cold HTML-only build of the example (templates compiled by an earlier run)", cold, floor,
+             "the import floor", 3)
+        show("cold HTML-only build of the example, empty compile cache", fresh, floor,
+             "the import floor", 3)
         show("no-change rebuild, 1-edition site", one_, floor, "the import floor")
         show("no-change rebuild, 30-edition archive", thirty_, one_, "the 1-edition site", 2)
         show("rebuild of the 30-edition archive after an edit of its newest edition", edit, one_,

@@ -81,6 +81,7 @@ def _edition_setup(source, root: Path, edition):
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
     """Run the checks over every edition (or one); nothing is written."""
     from . import check as check_stage
+    from .derive import carried
 
     root = Path(site_dir)
     source = load_site(root)
@@ -100,7 +101,7 @@ def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
         found, derived = check_stage.check(source, edition, codes, fmt, last_year)
         if id(edition) in wanted:
             findings += found
-        previous = (year, derived.figures) if derived is not None else None
+        previous = (year, carried(derived.figures)) if derived is not None else None
     return CheckReport([e.edition.year for e in editions], findings)
 
 
@@ -231,7 +232,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         if renderer is None:
             from . import check, derive, downloads, render
 
-            renderer = SimpleNamespace(check=check.check, derive=derive.derive, downloads=downloads,
+            renderer = SimpleNamespace(check=check.check, derive=derive, downloads=downloads,
                                        render=render, env=render.environment(templates))
         return renderer
     theme = _theme_files(root)
@@ -246,7 +247,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     keys = incremental.edition_keys(root, [(folder, ed.year) for folder, ed in headers], shared, summaries)
 
     editions = {}  # year -> SourceEdition, loaded when needed
-    figures = {}  # year -> the derived figures (next year's 上年 figures)
+    figures = {}  # year -> what next year takes of its figures (derive.carried: its 上年 figures)
 
     def loaded(i: int):
         folder, ed = headers[i]
@@ -255,14 +256,15 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         return editions[ed.year]
 
     def last_year(i: int):
-        """The figures of edition i's year before, if content/ has it (derived if need be)."""
+        """The figures edition i takes from the year before, if content/ has it (from that
+        edition alone: derive.carried)."""
         if i == 0 or headers[i - 1][1].year != headers[i][1].year - 1:
             return None
         year = headers[i - 1][1].year
-        if year not in figures:  # an unchanged edition: its figures only
+        if year not in figures:  # an unchanged edition: its figures only, not its tables
             edition = loaded(i - 1)
             codes, fmt = _edition_setup(source, root, edition)
-            figures[year] = stages().derive(edition, codes, fmt, last_year(i - 1)).figures
+            figures[year] = stages().derive.carried_figures(edition, codes, fmt)
         return figures[year]
 
     def report(findings, status: str, derived_missing: bool = False) -> None:
@@ -306,7 +308,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         env = st.env
         findings, derived = st.check(source, edition, codes, fmt, last_year(i))
         report(findings, ed.status, derived is None)
-        figures[year] = derived.figures
+        figures[year] = st.derive.carried(derived.figures)
         kept = _previous_output(out, year) if only_kept and stamp is None else None
         if kept is not None:
             files.update(kept)

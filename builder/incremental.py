@@ -10,17 +10,17 @@ files stay as they are, its findings are reported again and its frozen content i
 The hash covers (see :func:`edition_keys`):
 
 * the files of the edition's folder (content/<year>/, every file and folder name);
-* the files of the editions before it in an unbroken run of years (content/<year-1>/, …):
-  last year's figures feed this year's 上年 figures, and they are made from the year before;
+* the files of the edition of the year before, if there is one (content/<year-1>/): its
+  figures are this year's 上年 figures (derive.carried: made from that edition alone);
 * the site's shared inputs: site.yaml, formats/, tablesets/, codes/, performance-layouts/,
   the templates and theme in use (the site's own or the bundled ones);
 * the program: every file of the budgetsite package (its rules, formats, code lists and
-  messages), the versions of Python, Jinja, markdown-it and PyYAML, MarkupSafe's code;
+  messages), the version of Python and those of Jinja, MarkupSafe, markdown-it and PyYAML;
 * the build's settings: the message language, SOURCE_DATE_EPOCH, and every edition's year,
   department, status and PDF link (the year switcher and the archive list them).
 
-What is not in it cannot change an edition's files: other editions' content (beyond the
-run of years before it), the output folder's place, the time of day.
+What is not in it cannot change an edition's files: other editions' content (but last
+year's), the output folder's place, the time of day.
 """
 from __future__ import annotations
 
@@ -60,15 +60,18 @@ def _add_folder(digest, folder: Path, label: str) -> None:
 
 
 def _versions() -> str:
-    import jinja2
-    import markdown_it
-    import markupsafe
-    import yaml
+    """Python's version and the libraries' that shape the output (Jinja, MarkupSafe,
+    markdown-it, PyYAML): the hash of each one's ``__init__.py``, which carries its version,
+    read without importing it (an unchanged build needs none of them but PyYAML)."""
+    from importlib.util import find_spec
 
-    # MarkupSafe deprecates its __version__: the code that escapes (its __init__.py) instead
-    escape = hashlib.sha256(Path(markupsafe.__file__).read_bytes()).hexdigest()
-    return json.dumps([list(sys.version_info[:2]), jinja2.__version__, escape,
-                       markdown_it.__version__, yaml.__version__])
+    parts = [".".join(map(str, sys.version_info[:2]))]
+    for name in ("jinja2", "markupsafe", "markdown_it", "yaml"):
+        spec = find_spec(name)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        data = origin.read_bytes() if origin is not None and origin.is_file() else b""
+        parts.append(f"{name}:{hashlib.sha256(data).hexdigest()}")
+    return json.dumps(parts)
 
 
 def site_digest(root: Path, templates: Path, theme: Path, language: str) -> str:
@@ -93,15 +96,16 @@ def edition_keys(root: Path, folders: list[tuple[str, int]], shared: str, summar
     ``shared`` is site_digest; ``summaries`` what the pages list of every edition."""
     nav = json.dumps(summaries, ensure_ascii=False, sort_keys=True)
     keys = {}
-    chain, last_year = "", None
+    before, last_year = "", None
     for folder, year in folders:
         digest = hashlib.sha256()
         _add_folder(digest, root / folder, folder)
         own = digest.hexdigest()
-        # the run of years before this one: last year's figures are this year's 上年
-        chain = hashlib.sha256(f"{chain if last_year == year - 1 else ''}\0{year}\0{own}".encode()).hexdigest()
-        last_year = year
-        keys[year] = hashlib.sha256(f"{shared}\0{chain}\0{nav}".encode("utf-8")).hexdigest()
+        # last year's figures are this year's 上年 figures (derive.carried: made from that
+        # edition alone, so the years before it do not count)
+        previous = before if last_year == year - 1 else ""
+        keys[year] = hashlib.sha256(f"{shared}\0{year}\0{own}\0{previous}\0{nav}".encode("utf-8")).hexdigest()
+        before, last_year = own, year
     return keys
 
 

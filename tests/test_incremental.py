@@ -92,19 +92,24 @@ def test_a_template_or_theme_edit_builds_every_edition_again(site_and_out, tmp_p
 def test_a_new_edition_changes_the_year_switcher_of_the_others(site_and_out, tmp_path):
     site, out, _ = site_and_out
     new_edition(site, 2026)
+    new_edition(site, 2027)
     built, _ = build(site, out)
-    assert built == [2025, 2026]  # 2025's pages now link to 2026
+    assert built == [2025, 2026, 2027]  # 2025's pages now link to 2026 and 2027
     assert 'href="../2026/tables.html"' in (out / "2025/tables.html").read_text(encoding="utf-8")
     assert build(site, out)[0] == []
-    # last year's figures are this year's 上年: an edit of 2025's budget changes 2026's pages
+    # last year's figures are this year's 上年: an edit of 2025's budget changes 2026's pages,
+    # and only those (2027 takes 2026's own figures)
+    page = (out / "2026/explanation.html").read_text(encoding="utf-8")
     budget = site / "content/2025/budget.yaml"
     budget.write_text(budget.read_text(encoding="utf-8").replace("reception: 0.80", "reception: 0.90"),
                       encoding="utf-8")
     assert build(site, out)[0] == [2025, 2026]
-    # an edit of 2026 alone leaves 2025 as it is (2026 takes 2025's figures without rendering it)
-    edit(site, "content/2026/explanation.md", "一、", "一、（只改2026）")
-    assert build(site, out)[0] == [2026]
-    assert "（只改2026）" in (out / "2026/explanation.html").read_text(encoding="utf-8")
+    assert (out / "2026/explanation.html").read_text(encoding="utf-8") != page
+    # an edit of 2027 alone leaves the others as they are (2027 takes 2026's figures
+    # without 2026 being checked or rendered)
+    edit(site, "content/2027/explanation.md", "一、", "一、（只改2027）")
+    assert build(site, out)[0] == [2027]
+    assert "（只改2027）" in (out / "2027/explanation.html").read_text(encoding="utf-8")
     assert_as_from_scratch(site, out, tmp_path)
 
 
