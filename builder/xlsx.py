@@ -140,15 +140,11 @@ def _ref(row: int, column: int) -> str:
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def _text(value: str) -> str:
-    """A string as XML text of a cell. Excel reads ``_xHHHH_`` as an escaped character,
-    so a text containing one literally has its underscore escaped (``_x005F_``); characters
-    XML cannot carry are written in that escape too; a CR as a character reference (a bare
-    one would be read back as LF)."""
-    value = _ESCAPE_LIKE.sub(r"_x005F_\1", value)
+    """A string as XML text of a cell: a CR as a character reference (a bare one would be
+    read back as LF); a control character XML cannot carry in Excel's ``_xHHHH_`` escape."""
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 
