@@ -40,7 +40,10 @@ def _base() -> Path | None:
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "budgetsite"
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "budgetsite"
+    try:
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "budgetsite"
+    except (RuntimeError, KeyError, OSError):  # no home folder: no cache
+        return None
 
 
 def _private(folder: Path) -> bool:
