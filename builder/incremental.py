@@ -40,23 +40,41 @@ _PACKAGE = Path(__file__).resolve().parent
 _SITE_FOLDERS = ("formats", "tablesets", "codes", "performance-layouts")
 
 
-def _files(folder: Path) -> list[Path]:
-    """Every file and folder under ``folder`` (sorted), skipping Python caches."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts and p.suffix != ".pyc")
+def _entries(folder: Path) -> list[tuple[str, str | None]]:
+    """Every folder and file under ``folder`` as (relative path, file path or None for a
+    folder), sorted; symbolic links are followed (the loader reads through them), each real
+    folder once; Python caches are skipped."""
+    out: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up, or a second link to the same folder
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        rel = os.path.relpath(top, folder)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out.extend((prefix + d, None) for d in dirs)
+        out.extend((prefix + n, os.path.join(top, n)) for n in names if not n.endswith(".pyc"))
+    out.sort(key=lambda entry: entry[0].split("/"))
+    return out
 
 
 def _add_folder(digest, folder: Path, label: str) -> None:
     digest.update(f"\0folder\0{label}\0".encode("utf-8"))
-    for path in _files(folder):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_dir():
+    for rel, path in _entries(folder) if folder.is_dir() else ():
+        if path is None:
             digest.update(f"d\0{rel}\0".encode("utf-8"))
-        elif path.is_file():
-            data = path.read_bytes()
-            digest.update(f"f\0{rel}\0{len(data)}\0".encode("utf-8"))
-            digest.update(data)
+            continue
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:  # a broken link, a folder we may not read: the build will say so
+            digest.update(f"x\0{rel}\0".encode("utf-8"))
+            continue
+        digest.update(f"f\0{rel}\0{len(data)}\0".encode("utf-8"))
+        digest.update(data)
 
 
 def _versions() -> str:
@@ -151,9 +169,10 @@ def read_stamp(folder: Path) -> Stamp | None:
 
 def files_intact(out: Path, files: dict) -> bool:
     """Whether the output still has every file of a stamp, each of its size."""
+    base = str(out)
     for rel, size in files.items():
         try:
-            if os.stat(out / rel).st_size != size:
+            if os.stat(os.path.join(base, rel)).st_size != size:
                 return False
         except OSError:
             return False

@@ -168,13 +168,19 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes], kept: frozenset = fr
                 pass
         _replace(src, dst)
     keep = {MARKER, *files, *kept}
-    keep_dirs = {p.as_posix() for rel in keep for p in Path(rel).parents if p.as_posix() != "."}
+    keep_dirs = set()
+    for rel in keep:
+        parts = rel.split("/")
+        keep_dirs.update("/".join(parts[:k]) for k in range(1, len(parts)))
     for folder, dirs, names in os.walk(out, topdown=False):
-        base = Path(folder)
+        inner = os.path.relpath(folder, out)
+        prefix = "" if inner == "." else inner.replace(os.sep, "/") + "/"
         for name in names + dirs:
-            path = base / name
-            rel = path.relative_to(out).as_posix()
-            if rel in keep or (rel in keep_dirs and path.is_dir() and not path.is_symlink()):
+            rel = prefix + name
+            if rel in keep:
+                continue
+            path = Path(folder, name)
+            if rel in keep_dirs and path.is_dir() and not path.is_symlink():
                 continue
             _retry(lambda: _remove(path), path)
 

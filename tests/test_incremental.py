@@ -4,6 +4,7 @@ always the output a build from scratch gives (builder/incremental.py)."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -149,3 +150,18 @@ def test_a_published_edition_kept_as_it_was_is_still_compared_with_the_manifest(
     with pytest.raises(BuildFailed) as exc:
         build(site, out)
     assert [f.rule for f in exc.value.findings] == ["published-changed"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_a_change_behind_a_linked_folder_counts(site_and_out):
+    site, out, _ = site_and_out
+    elsewhere = site.parent / "performance-elsewhere"
+    (site / "content/2025/performance").rename(elsewhere)
+    (site / "content/2025/performance").symlink_to(elsewhere, target_is_directory=True)
+    assert build(site, out)[0] == []  # the same files, read through the link: the same inputs
+    before = (out / "2025/performance.html").read_text(encoding="utf-8")
+    target = elsewhere / "01-memorial-day.yaml"
+    edit(site.parent, target.relative_to(site.parent).as_posix(), "name: 9.30烈士公祭", "name: 9.30烈士公祭（经链接修改）")
+    assert build(site, out)[0] == [2025]
+    page = (out / "2025/performance.html").read_text(encoding="utf-8")
+    assert page != before and "（经链接修改）" in page
