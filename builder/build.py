@@ -3,23 +3,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from . import __version__
-from . import check as check_stage
-from . import downloads
 from . import freeze
+from . import incremental
 from . import pdf as pdf_stage
 from .codes import load_codes
 from .errors import BudgetError, display_path
-from .load import load_site, templates_dir, theme_dir
+from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
 from .memory import paused_gc
-from .render import edition_document, environment, render_archive, render_edition, render_print
 from .formats import edition_format
-from .i18n import _
+from .i18n import _, language
 from .paths import BUNDLED_THEME
 from .tabledata import csv_name, table_csv
 from .write import MARKER, write_site
+
+
+# The stages that check and render (and what they import: the rules, Jinja's sandbox, the
+# narratives, charts and downloads) are imported when an edition is built, not with this
+# module: a build that finds every edition unchanged never needs them.
+
+def render_print(*args, **kwargs):
+    from .render import render_print as render
+
+    return render(*args, **kwargs)
 
 
 class BuildFailed(Exception):
@@ -73,6 +82,9 @@ def _edition_setup(source, root: Path, edition):
 @paused_gc
 def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
     """Run the checks over every edition (or one); nothing is written."""
+    from . import check as check_stage
+    from .derive import carried
+
     root = Path(site_dir)
     source = load_site(root)
     editions = source.editions
@@ -91,7 +103,7 @@ def check_site(site_dir: Path, year: int | None = None) -> CheckReport:
         found, derived = check_stage.check(source, edition, codes, fmt, last_year)
         if id(edition) in wanted:
             findings += found
-        previous = (year, derived.figures) if derived is not None else None
+        previous = (year, carried(derived.figures)) if derived is not None else None
     return CheckReport([e.edition.year for e in editions], findings)
 
 
@@ -171,6 +183,29 @@ def _kept_pdf(out: Path, year: int, name: str) -> dict[str, bytes] | None:
         return None
 
 
+def _edition_summaries(headers, pdf: bool, kept_pdfs: dict) -> list[dict]:
+    """What the pages list of every edition (the year switcher, the archive)."""
+    return [
+        {"year": ed.year, "department": ed.department, "status": ed.status,
+         "pdf": pdf_stage.pdf_name(ed.department, ed.year) if pdf or ed.year in kept_pdfs else None}
+        for _folder, ed in headers
+    ]
+
+
+def _reusable_stamp(out: Path, year: int, key: str, status: str):
+    """The edition's stamp of the last build when its inputs are unchanged and its files are
+    all still there; else None."""
+    stamp = incremental.read_stamp(out / str(year))
+    if stamp is None or stamp.key != key:
+        return None
+    prefix = f"{year}/"
+    if not all(rel.startswith(prefix) and ".." not in rel.split("/") for rel in stamp.files):
+        return None
+    if status == "published" and stamp.frozen is None:
+        return None
+    return stamp if incremental.files_intact(out, stamp.files) else None
+
+
 @paused_gc
 def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                progress: Callable[[str], None] = lambda message: None,
@@ -183,91 +218,183 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     and keep the others' pages from the last build (every edition is still checked).
     ``keep_pdf`` (with ``pdf=False``, as ``serve`` builds): an edition's PDF (and .pdf-hash)
     from the last build is kept, and linked, instead of being dropped.
+
+    An edition whose inputs did not change since the last build (builder/incremental.py) is
+    not loaded, checked or rendered again: its files stay, its findings are reported again.
     """
     root = Path(site_dir)
-    source = load_site(root)
+    source, headers = load_site_header(root)
     out = Path(out_dir) if out_dir is not None else root / "_site"
-    env = environment(templates_dir(root))
+    templates = templates_dir(root)
+    renderer = None
+
+    def stages():
+        """The check and render stages, imported (and the templates' environment made) once
+        an edition or the archive page is built."""
+        nonlocal renderer
+        if renderer is None:
+            from . import check, derive, downloads, render
+
+            renderer = SimpleNamespace(check=check.check, derive=derive, downloads=downloads,
+                                       render=render, env=render.environment(templates))
+        return renderer
     theme = _theme_files(root)
     kept_pdfs = {}  # year -> the last build's PDF files, kept when this build makes none
-    for e in source.editions if keep_pdf and not pdf else ():
-        kept = _kept_pdf(out, e.edition.year, pdf_stage.pdf_name(e.edition.department, e.edition.year))
+    for _folder, ed in headers if keep_pdf and not pdf else ():
+        kept = _kept_pdf(out, ed.year, pdf_stage.pdf_name(ed.department, ed.year))
         if kept is not None:
-            kept_pdfs[e.edition.year] = kept
-    summaries = [
-        {"year": e.edition.year, "department": e.edition.department, "status": e.edition.status,
-         "pdf": pdf_stage.pdf_name(e.edition.department, e.edition.year)
-         if pdf or e.edition.year in kept_pdfs else None}
-        for e in source.editions
-    ]
-    files: dict[str, bytes | str] = {}
-    result = BuildResult(out)
-    previous = None  # (year, figures) of the edition before
-    made = {}  # year -> (derived, EditionDocument or None): what the freeze compares
-    for i, edition in enumerate(source.editions, start=1):
-        year = edition.edition.year
-        progress(_("[{i}/{n}] {year}：正在检查", i=i, n=len(source.editions), year=year))
-        codes, fmt = _edition_setup(source, root, edition)
-        last_year = previous[1] if previous and previous[0] == year - 1 else None
-        findings, derived = check_stage.check(source, edition, codes, fmt, last_year)
+            kept_pdfs[ed.year] = kept
+    summaries = _edition_summaries(headers, pdf, kept_pdfs)
+    built_before = (out / MARKER).is_file()
+    shared = incremental.site_digest(root, templates, theme_dir(root), language())
+    keys = incremental.edition_keys(root, [(folder, ed.year) for folder, ed in headers], shared, summaries)
+
+    editions = {}  # year -> SourceEdition, loaded when needed
+    figures = {}  # year -> what next year takes of its figures (derive.carried: its 上年 figures)
+
+    def loaded(i: int):
+        folder, ed = headers[i]
+        if ed.year not in editions:
+            editions[ed.year] = load_edition(root, folder, source.site, ed)
+        return editions[ed.year]
+
+    def last_year(i: int):
+        """The figures edition i takes from the year before, if content/ has it (from that
+        edition alone: derive.carried)."""
+        if i == 0 or headers[i - 1][1].year != headers[i][1].year - 1:
+            return None
+        year = headers[i - 1][1].year
+        if year not in figures:  # an unchanged edition: its figures only, not its tables
+            edition = loaded(i - 1)
+            codes, fmt = _edition_setup(source, root, edition)
+            figures[year] = stages().derive.carried_figures(edition, codes, fmt)
+        return figures[year]
+
+    def report(findings, status: str, derived_missing: bool = False) -> None:
         result.findings.extend(findings)
         errors = [f for f in findings if f.level == "error"]
         # a published edition with errors is not published; a draft still builds (for
         # previews) and shows its errors, unless they leave nothing to show
-        if errors and (derived is None or edition.edition.status == "published"):
+        if errors and (derived_missing or status == "published"):
             raise BuildFailed(errors)
         for finding in findings:
             if finding.level != "note":
                 warn(str(finding))
-        previous = (year, derived.figures)
-        made[year] = (derived, None)
-        kept = _previous_output(out, year) if only is not None and year not in only else None
-        if kept is not None:
-            files.update(kept)
+
+    files: dict[str, bytes | str] = {}
+    kept_files: set[str] = set()  # files of unchanged editions, left in the output as they are
+    result = BuildResult(out)
+    contents = {}  # year -> what the freeze compares (None for a draft)
+    made = {}  # year -> (derived, EditionDocument or None), for editions kept by ``only``
+    n = len(headers)
+    for i, (folder, ed) in enumerate(headers):
+        year = ed.year
+        only_kept = only is not None and year not in only and built_before
+        stamp = _reusable_stamp(out, year, keys[year], ed.status) if built_before else None
+        if stamp is not None and (not pdf or only_kept):
+            progress(_("[{i}/{n}] {year}：输入未改变，沿用上次生成的文件", i=i + 1, n=n, year=year))
+            report(stamp.findings, ed.status)
+            kept_files.update(stamp.files)
+            kept_files.add(f"{year}/{incremental.STAMP}")
+            if year in kept_pdfs:
+                files.update(kept_pdfs[year])
+            elif pdf:  # not to be rendered (``only``): its PDF as the last build left it
+                kept_files.update(f"{year}/{name}" for name in (summaries[i]["pdf"], pdf_stage.HASH_FILE)
+                                  if (out / str(year) / name).is_file())
+            contents[year] = stamp.frozen
             result.editions.append(year)
             continue
-        progress(_("[{i}/{n}] {year}：正在生成 {tables} 张表", i=i, n=len(source.editions), year=year,
+        progress(_("[{i}/{n}] {year}：正在检查", i=i + 1, n=n, year=year))
+        edition = loaded(i)
+        codes, fmt = _edition_setup(source, root, edition)
+        st = stages()
+        env = st.env
+        findings, derived = st.check(source, edition, codes, fmt, last_year(i))
+        report(findings, ed.status, derived is None)
+        figures[year] = st.derive.carried(derived.figures)
+        kept = _previous_output(out, year) if only_kept and stamp is None else None
+        if kept is not None:
+            files.update(kept)
+            made[year] = (derived, None)
+            result.editions.append(year)
+            continue
+        pdf_name = summaries[i]["pdf"]
+        doc = st.render.edition_document(source, edition, derived, env)  # shared by pages and PDF
+        if stamp is not None:  # unchanged pages; the PDF has its own hash (.pdf-hash)
+            progress(_("[{i}/{n}] {year}：输入未改变，沿用上次生成的页面", i=i + 1, n=n, year=year))
+            kept_files.update(stamp.files)
+            kept_files.add(f"{year}/{incremental.STAMP}")
+            contents[year] = stamp.frozen
+            files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name, progress, warn))
+            result.editions.append(year)
+            continue
+        progress(_("[{i}/{n}] {year}：正在生成 {tables} 张表", i=i + 1, n=n, year=year,
                    tables=len(derived.tables)))
-        shown = [f for f in findings if f.level != "note"] if edition.edition.status == "draft" else []
-        pdf_name = summaries[i - 1]["pdf"]
-        doc = edition_document(source, edition, derived, env)  # shared by the pages and the PDF
-        made[year] = (derived, doc)
-        ed = edition.edition
-        data = downloads.links(ed.department, year)
-        for rel, html in render_edition(source, edition, derived, env, summaries, shown,
+        shown = [f for f in findings if f.level != "note"] if ed.status == "draft" else []
+        own: dict[str, bytes] = {}  # the edition's pages and data files
+        data = st.downloads.links(ed.department, year)
+        for rel, html in st.render.render_edition(source, edition, derived, env, summaries, shown,
                                         pdf_name, doc, data).items():
-            files[f"{year}/{rel}"] = html
-        last = out / str(year) if (out / MARKER).is_file() else None
-        for rel, blob in downloads.edition_files(derived.tables, ed.department, year, ed.unit,
-                                                 pdf_stage.document_date(ed.date, year), last).items():
-            files[f"{year}/{rel}"] = blob
+            own[f"{year}/{rel}"] = html.encode("utf-8") if isinstance(html, str) else html
+        for rel, blob in st.downloads.edition_files(derived.tables, ed.department, year, ed.unit,
+                                                 pdf_stage.document_date(ed.date, year)).items():
+            own[f"{year}/{rel}"] = blob
+        for rel, blob in theme.items():
+            own[f"{year}/assets/{rel}"] = blob
+        contents[year] = freeze.edition_content(edition, derived, doc, own) if ed.status == "published" else None
+        files.update(own)
         if pdf:
             files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name,
                                       progress, warn))
         elif year in kept_pdfs:
             files.update(kept_pdfs[year])
-        for rel, data in theme.items():
-            files[f"{year}/assets/{rel}"] = data
+        files[f"{year}/{incremental.STAMP}"] = incremental.Stamp(
+            keys[year], {rel: len(blob) for rel, blob in own.items()}, findings, contents[year]).to_bytes()
         result.editions.append(year)
-    files["index.html"] = render_archive(source, env, summaries)
-    for rel, data in theme.items():
-        files[f"assets/{rel}"] = data
+    if not _archive_unchanged(out, shared, summaries, built_before):
+        files["index.html"] = stages().render.render_archive(source, stages().env, summaries)
+        files[ARCHIVE_STAMP] = _archive_key(shared, summaries).encode()
+    else:
+        kept_files.update(("index.html", ARCHIVE_STAMP))
+    for rel, blob in theme.items():
+        files[f"assets/{rel}"] = blob
     frozen = freeze.load_manifest(root)
     changed = []  # a published edition is unchanged unless a revision says why (complete: rule
-    for edition in source.editions:  # publish-incomplete, which stopped the loop above)
-        derived, doc = made[edition.edition.year]
-        content = None
-        if edition.edition.status == "published":
-            doc = doc or edition_document(source, edition, derived, env)
+    for folder, ed in headers:  # publish-incomplete, which stopped the loop above)
+        content = contents.get(ed.year)
+        if ed.year in made and ed.status == "published":  # kept by ``only``: as it was built
+            derived, doc = made[ed.year]
+            edition = editions[ed.year]
+            doc = doc or stages().render.edition_document(source, edition, derived, stages().env)
             content = freeze.edition_content(edition, derived, doc, files)
-        changed += freeze.check_edition(frozen, edition.edition, content, edition.folder)
+        changed += freeze.check_edition(frozen, ed, content, folder)
     if changed:
         raise BuildFailed(changed)
-    write_site(files, out, root)
+    write_site(files, out, root, kept_files)
     freeze.save_manifest(root, frozen)
-    result.files = len(files)
-    progress(_("已写出 {count} 个文件到 {out}", count=len(files), out=out))
+    result.files = len(files) + len(kept_files - set(files))
+    progress(_("已写出 {count} 个文件到 {out}", count=result.files, out=out))
     return result
+
+
+ARCHIVE_STAMP = ".archive-hash"  # beside the archive page (index.html): the hash of its inputs
+
+
+def _archive_key(shared: str, summaries: list) -> str:
+    import hashlib
+    import json
+
+    nav = json.dumps(summaries, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(f"archive\0{shared}\0{nav}".encode("utf-8")).hexdigest()
+
+
+def _archive_unchanged(out: Path, shared: str, summaries: list, built_before: bool) -> bool:
+    if not built_before or not (out / "index.html").is_file():
+        return False
+    try:
+        return (out / ARCHIVE_STAMP).read_text(encoding="utf-8") == _archive_key(shared, summaries)
+    except OSError:
+        return False
 
 
 __all__ = ["BudgetError", "BuildFailed", "BuildResult", "CheckReport", "UnknownEdition", "build_site", "check_site"]

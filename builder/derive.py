@@ -177,6 +177,27 @@ def figures(source: SourceEdition, codes: CodeList, ctx: Context,
     )
 
 
+def carried(names: SimpleNamespace) -> SimpleNamespace:
+    """What next year's edition takes from this year's figures (its 上年 figures, see
+    ``figures``): this year's own amounts, none of which depends on the year before. Next
+    year is derived from these alone, so an edition depends on the one before it and no
+    further (the incremental build relies on it: builder/incremental.py); reading any other
+    field of ``previous`` in ``figures`` fails loudly."""
+    return SimpleNamespace(
+        expense=SimpleNamespace(total=names.expense.total),
+        general=SimpleNamespace(total=names.general.total),
+        fiscal=SimpleNamespace(current=names.fiscal.current, fund=names.fiscal.fund, soe=names.fiscal.soe),
+        three_public=names.three_public,
+        operating=SimpleNamespace(total=names.operating.total),
+        lines=[SimpleNamespace(code=item.code, name=item.name, amount=item.amount) for item in names.lines],
+    )
+
+
+def carried_figures(source: SourceEdition, codes: CodeList, fmt: Format) -> SimpleNamespace:
+    """``carried`` of an edition's figures, without building its tables."""
+    return carried(figures(source, codes, context(source, codes, fmt, []), None))
+
+
 def glossary(standard: list, own) -> list:
     """The 名词解释: the standard terms (less omitted, replaced by own), then own new terms."""
     mine = {e.term: e for e in own.entries}

@@ -22,14 +22,10 @@ the CSV puts an apostrophe before a text starting with = + - @, tab or CR (table
 from __future__ import annotations
 
 import datetime
-import hashlib
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from .layouts import Table
 from .tabledata import column_kinds, table_csv
@@ -137,117 +133,89 @@ def _sheet_name(table: Table) -> str:
     return name[:31]
 
 
-def _put(ws, row: int, column: int, value):
-    """A cell of text, written as a string (never a formula): a text the site prints that
-    starts with ``=`` (a project named ``=HYPERLINK(…)``) stays text in the workbook."""
-    target = ws.cell(row=row, column=column)
-    target.value = value
-    if isinstance(value, str):
-        target.data_type = "s"
-    return target
-
-
-def _fill_sheet(ws, table: Table, department: str, unit: str) -> None:
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+def _fill_sheet(sheet, styles, table: Table, department: str) -> None:
+    """The table on a worksheet (builder/xlsx.py): title, 部门名称 / 单位 line, the header
+    merged as on the page, then the body rows and the notes."""
+    from .xlsx import Style
 
     width = max(table.width, 1)
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     title = f"{table.number}　{table.title}" if table.number else table.title
-    _put(ws, 1, 1, title).font = Font(bold=True, size=14)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    sheet.put(1, 1, title, styles(Style(font="title", horizontal="center", vertical="center")))
     if width > 1:
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    _put(ws, 2, 1, f"{table.department_label}：{department}")
-    _put(ws, 2, width if width > 1 else 2, f"单位：{table.unit}").alignment = \
-        Alignment(horizontal="right")
+        sheet.merge(1, 1, 1, width)
+    sheet.put(2, 1, f"{table.department_label}：{department}")
+    sheet.put(2, width if width > 1 else 2, f"单位：{table.unit}", styles(Style(horizontal="right")))
     top = 3  # the first header row
-    for cell in place_header(table):
-        r, c = top + cell.row, 1 + cell.col
-        target = _put(ws, r, c, cell.text)
-        target.font = Font(bold=True)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            ws.merge_cells(start_row=r, start_column=c,
-                           end_row=r + cell.rowspan - 1, end_column=c + cell.colspan - 1)
+    head = styles(Style(font="bold", border=True, horizontal="center", vertical="center", wrap=True))
+    box = styles(Style(border=True))
     for r in range(top, top + len(table.header)):
         for c in range(1, width + 1):
-            ws.cell(row=r, column=c).border = box
-            ws.cell(row=r, column=c).alignment = center
+            sheet.put(r, c, None, head)
+    for cell in place_header(table):
+        r, c = top + cell.row, 1 + cell.col
+        sheet.put(r, c, cell.text, head)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            sheet.merge(r, c, r + cell.rowspan - 1, c + cell.colspan - 1)
     r = top + len(table.header)
+    number_format = amount_format(table)
+    whole = not table.style.decimals
+    amount_style = {font: styles(Style(font=font, border=True, number_format=number_format, horizontal="right"))
+                    for font in ("normal", "bold")}
+    text_styles: dict = {}  # (font, level) -> style
     for row, cells in body_cells(table):
+        for c in range(1, width + 1):
+            sheet.put(r, c, None, box)
+        font = "bold" if row.role in ("total", "group") else "normal"
         for col, cell in cells:
-            target = ws.cell(row=r, column=1 + col)
             if cell.kind == "amount" and not cell.row_header:
                 value = printed(table, cell)
-                if value is not None:
-                    # the one place a float appears: the spreadsheet cell needs a number;
-                    # the value is already rounded as printed, so it reads back exactly
-                    target.value = int(value) if value == value.to_integral_value() and \
-                        not table.style.decimals else float(value)
-                target.number_format = amount_format(table)
-                target.alignment = Alignment(horizontal="right")
-            else:
-                _put(ws, r, 1 + col, cell.text or None)
-                target.number_format = "@"  # text: a 科目编码 stays text
-                if cell.level:
-                    target.alignment = Alignment(indent=2 * cell.level)
-            if row.role in ("total", "group"):
-                target.font = Font(bold=True)
+                if value is not None and whole and value == value.to_integral_value():
+                    value = int(value)
+                # exact: the figure as printed, a number cell (never a float's noise)
+                sheet.put(r, 1 + col, value, amount_style[font])
+            else:  # text, as a string cell: a 科目编码 stays text, ``=…`` never runs
+                style = text_styles.get((font, cell.level))
+                if style is None:
+                    style = text_styles[(font, cell.level)] = styles(
+                        Style(font=font, border=True, number_format="@", indent=2 * cell.level))
+                sheet.put(r, 1 + col, cell.text or None, style)
             if cell.colspan > 1:
-                ws.merge_cells(start_row=r, start_column=1 + col, end_row=r,
-                               end_column=col + cell.colspan)
-        for c in range(1, width + 1):
-            ws.cell(row=r, column=c).border = box
+                sheet.merge(r, 1 + col, r, col + cell.colspan)
         r += 1
     for note in table.notes:
-        _put(ws, r, 1, note)
+        sheet.put(r, 1, note)
         r += 1
     for c, kind in enumerate(column_kinds(table), start=1):
-        ws.column_dimensions[get_column_letter(c)].width = KIND_WIDTHS.get(kind, 14)
-    ws.freeze_panes = ws.cell(row=top + len(table.header), column=1)
+        sheet.widths[c] = KIND_WIDTHS.get(kind, 14)
+    sheet.freeze_row = top + len(table.header)
 
 
-def _stable_zip(data: bytes, moment: datetime.datetime) -> bytes:
-    """The zip again, every entry with the same fixed time and attributes, in its order."""
-    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute,
-             moment.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            fixed.create_system = 3
-            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
-    return out.getvalue()
+def table_sheet(table: Table, department: str, styles) -> tuple[str, str]:
+    """The table's worksheet, (name, XML), made once for every workbook it is in; ``styles``
+    (builder.xlsx.Styles) is shared by those workbooks."""
+    from .xlsx import Sheet, sheet_xml
+
+    sheet = Sheet(_sheet_name(table))
+    _fill_sheet(sheet, styles, table, department)
+    return sheet.name, sheet_xml(sheet)
 
 
 def workbook_bytes(tables: list[Table], department: str, unit: str, title: str,
-                   moment: datetime.datetime) -> bytes:
-    """An XLSX with one sheet per table; the same input gives the same bytes."""
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
+                   moment: datetime.datetime, sheets: list[tuple[str, str]] | None = None,
+                   styles=None) -> bytes:
+    """An XLSX with one sheet per table, written directly (builder/xlsx.py); the same input
+    gives the same bytes. Every text is a string cell: there are no formulas.
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    for table in tables:
-        _fill_sheet(wb.create_sheet(_sheet_name(table)), table, department, unit)
-    if not tables:  # a workbook needs a sheet
-        wb.create_sheet("表")
-    naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-    wb.properties.created = naive
-    wb.properties.modified = naive
-    wb.properties.creator = department
-    wb.properties.lastModifiedBy = None
-    wb.properties.title = title
-    wb.properties.language = "zh-CN"
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(wb, archive).save()  # not save_workbook: that stamps the clock as modified
-    return _stable_zip(raw.getvalue(), moment)
+    ``sheets`` and ``styles``: the tables' sheets (table_sheet) when made already."""
+    from .xlsx import Sheet, Styles, sheet_xml, workbook
+
+    if sheets is None:
+        styles = Styles()
+        sheets = [table_sheet(table, department, styles) for table in tables]
+    if not sheets:  # a workbook needs a sheet
+        styles = styles or Styles()
+        sheets = [("表", sheet_xml(Sheet("表")))]
+    return workbook(sheets, styles, moment, department, title)
 
 
 # -- JSON ---------------------------------------------------------------------------------
@@ -314,54 +282,25 @@ def table_json(table: Table, department: str, year: int, unit: str) -> bytes:
 
 # -- all files of an edition --------------------------------------------------------------
 
-KEYS = f"{FOLDER}/.xlsx-keys.json"  # XLSX file -> hash of what it was made from
-XLSX_VERSION = "2"  # bump when workbook_bytes changes its output
-
-
-def _reusable(previous: Path | None) -> dict[str, tuple[str, bytes]]:
-    """The XLSX files of the last build with the keys they were made from."""
-    if previous is None or not (previous / KEYS).is_file():
-        return {}
-    try:
-        keys = json.loads((previous / KEYS).read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return {}
-    out = {}
-    for name, key in keys.items():
-        path = previous / name
-        if path.is_file():
-            out[name] = (key, path.read_bytes())
-    return out
-
-
 def edition_files(tables: list[Table], department: str, year: int, unit: str,
-                  moment: datetime.datetime, previous: Path | None = None) -> dict[str, bytes]:
+                  moment: datetime.datetime) -> dict[str, bytes]:
     """The data files of an edition, keyed by their path under the edition's folder.
 
-    Making XLSX files is slow; one whose inputs are unchanged since the last build (in the
-    edition's folder ``previous``) is reused, like the PDF.
+    Each table's worksheet is made once, with styles shared by all the edition's workbooks,
+    and serves both its own workbook and the edition's (builder/xlsx.py writes them directly).
     """
+    from .xlsx import Styles
+
     files: dict[str, bytes] = {}
-    reusable = _reusable(previous)
-    keys: dict[str, str] = {}
-
-    def xlsx(name: str, parts: list[Table], title: str) -> bytes:
-        digest = hashlib.sha256(XLSX_VERSION.encode())
-        for part in (department, unit, title, moment.isoformat()):
-            digest.update(str(part).encode("utf-8") + b"\0")
-        for table in parts:
-            digest.update(table_json(table, department, year, unit))
-        key = keys[name] = digest.hexdigest()
-        if name in reusable and reusable[name][0] == key:
-            return reusable[name][1]
-        return workbook_bytes(parts, department, unit, title, moment)
-
-    for table in tables:
+    styles = Styles()
+    sheets = [table_sheet(table, department, styles) for table in tables]
+    for table, sheet in zip(tables, sheets):
         stem = f"{FOLDER}/{table.anchor}"
         files[f"{stem}.csv"] = table_csv(table)  # the same bytes the PDF attaches
-        files[f"{stem}.xlsx"] = xlsx(f"{stem}.xlsx", [table], f"{table.number}{table.title}")
+        files[f"{stem}.xlsx"] = workbook_bytes([table], department, unit, f"{table.number}{table.title}",
+                                               moment, [sheet], styles)
         files[f"{stem}.json"] = table_json(table, department, year, unit)
     name = f"{FOLDER}/{workbook_name(department, year)}"
-    files[name] = xlsx(name, tables, f"{department}{year}年部门预算表")
-    files[KEYS] = (json.dumps(keys, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    files[name] = workbook_bytes(tables, department, unit, f"{department}{year}年部门预算表", moment,
+                                 sheets, styles)
     return files

@@ -12,7 +12,7 @@ keeps, per published year, a SHA-256 digest of:
 * the edition's facts: department, year, unit, date.
 
 Not frozen: navigation that lists other editions, the archive page, cache keys
-(.pdf-hash, .xlsx-keys.json), the PDF and XLSX bytes, the machine's fonts, whether a PDF
+(.pdf-hash, .edition-hash.json, .archive-hash), the PDF and XLSX bytes, the machine's fonts, whether a PDF
 is built. So `budgetsite new`, a build on another machine, an upgrade of WeasyPrint or
 ``--no-pdf`` leave a published edition alone.
 

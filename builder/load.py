@@ -76,7 +76,8 @@ def _text(root: Path, rel: str, required: bool = True) -> Text:
     return Text(rel, read_source(path, rel))
 
 
-def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdition:
+def read_edition_yaml(root: Path, folder: str) -> Edition:
+    """An edition's edition.yaml alone (its year must be its folder's name)."""
     edition = _yaml(root, f"{folder}/edition.yaml", Edition, "edition.yaml")
     if str(edition.year) != Path(folder).name:
         raise BudgetError(
@@ -84,6 +85,13 @@ def load_edition(root: Path, folder: str, site: Site | None = None) -> SourceEdi
             _("年份 {year} 与文件夹名“{folder}”不一致：edition.yaml 的 year 要和所在文件夹的名字相同",
               year=edition.year, folder=Path(folder).name),
         )
+    return edition
+
+
+def load_edition(root: Path, folder: str, site: Site | None = None,
+                 edition: Edition | None = None) -> SourceEdition:
+    """Every file of an edition; ``edition``: its edition.yaml when read already."""
+    edition = edition or read_edition_yaml(root, folder)
     return SourceEdition(
         folder=folder,
         edition=edition,
@@ -108,7 +116,10 @@ def templates_dir(root: Path) -> Path:
     return own if own.is_dir() else BUNDLED_TEMPLATES
 
 
-def load_site(root: Path) -> SourceSite:
+def load_site_header(root: Path) -> tuple[SourceSite, list[tuple[str, Edition]]]:
+    """site.yaml, the standard 名词解释 and each edition's folder and edition.yaml (oldest
+    first), without the editions' other files: the site's ``editions`` is empty, to be
+    loaded (load_edition) as needed."""
     root = Path(root)
     if not root.is_dir():
         raise BudgetError(Pos(str(root)), _("找不到站点文件夹"))
@@ -121,8 +132,14 @@ def load_site(root: Path) -> SourceSite:
     folders = sorted(p.name for p in content.iterdir() if p.is_dir() and p.name.isdigit())
     if not folders:
         raise BudgetError(Pos("content"), _("没有找到任何年度：请新建 content/<年份>/edition.yaml"))
-    editions = [load_edition(root, f"content/{name}", site) for name in folders]
+    headers = [(f"content/{name}", read_edition_yaml(root, f"content/{name}")) for name in folders]
     glossary_path = theme_dir(root) / "glossary.yaml"
     shown = "theme/glossary.yaml"
     standard = read(load_yaml(glossary_path, shown), Glossary, Pos(shown, 1), "glossary").entries
-    return SourceSite(root, site, editions, standard)
+    return SourceSite(root, site, [], standard), headers
+
+
+def load_site(root: Path) -> SourceSite:
+    site, headers = load_site_header(root)
+    editions = [load_edition(site.root, folder, site.site, edition) for folder, edition in headers]
+    return SourceSite(site.root, site.site, editions, site.standard_glossary)

@@ -331,6 +331,30 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
+_COMPILED: dict = {}  # (text, shown) -> compiled template: the check and the render share it
+_COMPILED_MAX = 256
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compiled(text: str, shown: str):
+    """The Markdown source compiled as a template, once per process for the same text (the
+    check evaluates it, then the pages render it; ``serve`` rebuilds)."""
+    key = (text, shown)
+    template = _COMPILED.get(key)
+    if template is None:
+        from . import codecache
+
+        code = codecache.load("narratives", text)  # compiled by an earlier run
+        if code is None:
+            code = _ENV.compile(text)  # as from_string does
+            codecache.store("narratives", text, code)
+        template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
+        template.filename = shown
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = template
+    return template
 
 
 def _template_line(exc: BaseException, name: str) -> int:
@@ -346,19 +370,6 @@ def _template_line(exc: BaseException, name: str) -> int:
 
 CHART_MARK = "BUDGETSITECHART"
 
-_COMPILED: dict = {}  # (text, shown) -> template: a text is evaluated by the check and the page
-
-
-def _compiled(text: str, shown: str):
-    key = (text, shown)
-    template = _COMPILED.get(key)
-    if template is None:
-        template = _ENV.from_string(text)
-        template.filename = shown
-        if len(_COMPILED) > 256:
-            _COMPILED.clear()
-        _COMPILED[key] = template
-    return template
 
 
 def expand(text: str, shown: str, names: dict, charts: dict | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts
+from . import charts, codecache
 from .amounts import Figure, round_cents
 from .derive import Derived, glossary
 from .layouts import cn_number
@@ -45,6 +45,7 @@ def _new_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=codecache.templates(),  # compiled once, kept between runs
     )
     env.filters["amount"] = amount_cell
     env.globals["cn"] = cn_number

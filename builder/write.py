@@ -151,8 +151,9 @@ def _make_dirs(out: Path, rel_dir: Path) -> None:
             here.mkdir()
 
 
-def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
-    """Move the files of ``tmp`` into ``out`` one by one, then drop what is no longer built."""
+def _swap_in(tmp: Path, out: Path, files: dict[str, bytes], kept: frozenset = frozenset()) -> None:
+    """Move the files of ``tmp`` into ``out`` one by one, then drop what is no longer built
+    (``kept``: files of ``out`` that stay as they are)."""
     for rel in [MARKER] + sorted(files):
         src, dst = tmp / rel, out / rel
         _make_dirs(out, Path(rel).parent)
@@ -166,20 +167,31 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
             except OSError:
                 pass
         _replace(src, dst)
-    keep = {MARKER, *files}
-    keep_dirs = {p.as_posix() for rel in keep for p in Path(rel).parents if p.as_posix() != "."}
+    keep = {MARKER, *files, *kept}
+    keep_dirs = set()
+    for rel in keep:
+        parts = rel.split("/")
+        keep_dirs.update("/".join(parts[:k]) for k in range(1, len(parts)))
     for folder, dirs, names in os.walk(out, topdown=False):
-        base = Path(folder)
+        inner = os.path.relpath(folder, out)
+        prefix = "" if inner == "." else inner.replace(os.sep, "/") + "/"
         for name in names + dirs:
-            path = base / name
-            rel = path.relative_to(out).as_posix()
-            if rel in keep or (rel in keep_dirs and path.is_dir() and not path.is_symlink()):
+            rel = prefix + name
+            if rel in keep:
+                continue
+            path = Path(folder, name)
+            if rel in keep_dirs and path.is_dir() and not path.is_symlink():
                 continue
             _retry(lambda: _remove(path), path)
 
 
-def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> None:
-    """Write ``files`` (relative path -> content) as the new output folder."""
+def write_site(files: dict[str, bytes | str], out: Path, site_root: Path,
+               kept: set[str] | frozenset = frozenset()) -> None:
+    """Write ``files`` (relative path -> content) as the new output folder.
+
+    ``kept``: relative paths of files the output folder has already, with the content this
+    build would give them (an unchanged edition's, builder/incremental.py); they are part of
+    the new output without being written again."""
     started = time.time()
     out = Path(out)
     _check_target(out, site_root)
@@ -198,10 +210,10 @@ def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> Non
         (tmp / MARKER).write_text("built by budgetsite; this folder is replaced on every build\n",
                                   encoding="utf-8")
         os.chmod(tmp, 0o755)
-        if not out.exists() and not out.is_symlink():
+        if not kept and not out.exists() and not out.is_symlink():
             os.rename(tmp, out)  # nothing to replace: the whole folder at once
         else:
-            _swap_in(tmp, out, blobs)
+            _swap_in(tmp, out, blobs, frozenset(kept) - set(blobs))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         with _IN_USE_LOCK:

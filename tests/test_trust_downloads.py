@@ -267,3 +267,27 @@ def test_a_table_built_by_hand_keeps_negative_amounts_and_defuses_texts():
     assert '=HYPERLINK("http://x","t")' in values and "=项目" in values and "@SUM(A1)" in values
     assert "+注：公式" in values and "部门名称：=部门" in values
     assert [c.value for c in cells if c.data_type == "n"] == [-12.5, -12.5, 3]  # numbers stay numbers
+
+
+def test_workbook_texts_come_back_exactly():
+    """The XLSX is written directly (builder/xlsx.py): markup, quotes, CR, LF, tabs and outer
+    spaces in a text come back from the workbook as they were; the file stays valid XML."""
+    import datetime
+
+    from budgetsite import downloads
+    from budgetsite.amounts import Figure
+    from budgetsite.formats import HeaderCell
+    from budgetsite.layouts import Cell, Row, Table
+
+    texts = ["  前后有空格 ", "甲\r\n乙\r丙", "\tcmd", "<b>&amp;</b> \"引号\" '单引号'", "=1+1", "2080199"]
+    header = [[HeaderCell(text="<项目>"), HeaderCell(text="金额")]]
+    rows = [Row([Cell(text, kind="name"), Cell(figure=Figure(Decimal("1.25")), kind="amount")]) for text in texts]
+    table = Table("table-1", "表一", "标题&<>", None, "single", header, rows, 2, False, notes=["注：\"全部\""])
+    data = downloads.workbook_bytes([table], "部门&<\"'>", "万元", "标题&<>", datetime.datetime(2025, 1, 1))
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert [v for v in values if v in texts] == texts
+    assert "<项目>" in values and "注：\"全部\"" in values and "部门名称：部门&<\"'>" in values
+    assert [c.value for row in ws.iter_rows() for c in row if c.data_type == "n" and c.value is not None] == [1.25] * 6
+    assert wb.properties.creator == "部门&<\"'>" and wb.properties.title == "标题&<>"

@@ -41,19 +41,18 @@ def parts_present(subject):
                           _("找不到文件：这是目录中“{title}”部分的正文，请新建它（Markdown）", title=title))
 
 
-def headings(text: str) -> tuple[tuple[int, int, str], ...]:
-    """(level, line, text) of every Markdown heading (several rules ask of the same text)."""
-    return _headings(text)
-
-
 @functools.lru_cache(maxsize=64)
-def _headings(text: str) -> tuple[tuple[int, int, str], ...]:
+def headings(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(level, line, text) of every Markdown heading (parsed once per text: several rules ask)."""
     out = []
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = _COMMONMARK.parse(text)
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             out.append((int(token.tag[1]), token.map[0] + 1, tokens[i + 1].content))
     return tuple(out)
+
+
+_COMMONMARK = MarkdownIt("commonmark")
 
 
 def sections_present(subject):

@@ -1,0 +1,154 @@
+"""Compiled templates kept between runs: a private folder of Jinja bytecode.
+
+Compiling the site's templates and the narratives' expressions is a large part of a build
+in a fresh process (every `budgetsite build`). Their compiled code depends only on their
+source, the program (its Jinja environments' settings) and the versions of Jinja and
+Python, so it is kept in a cache folder and loaded by the next run instead:
+
+    $BUDGETSITE_CACHE_DIR, else $XDG_CACHE_HOME/budgetsite, else ~/.cache/budgetsite
+    (on Windows %LOCALAPPDATA%\\budgetsite)
+
+with a subfolder per Jinja version and program, so a stale entry is never read. The output
+does not depend on it: a build with the cache, without it (``BUDGETSITE_CACHE_DIR=off``) or
+with it damaged gives the same bytes. The folder is made readable by its owner only, and a
+folder another user could write to is not used (compiled code is code).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+import jinja2
+from jinja2.bccache import FileSystemBytecodeCache
+
+ENV_VAR = "BUDGETSITE_CACHE_DIR"
+_MAGIC = b"budgetsite-code/1\n"
+
+
+def _base() -> Path | None:
+    chosen = os.environ.get(ENV_VAR, "").strip()
+    if chosen.lower() in ("off", "0", "none", "no"):
+        return None
+    if chosen:
+        return Path(chosen)
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "budgetsite"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "budgetsite"
+    except (RuntimeError, KeyError, OSError):  # no home folder: no cache
+        return None
+
+
+def _private(folder: Path) -> bool:
+    """Whether ``folder`` is ours alone (POSIX: owned by us, no one else may write)."""
+    if sys.platform == "win32":
+        return folder.is_dir()
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+@functools.lru_cache(maxsize=None)
+def _program() -> str:
+    """The program's fingerprint: the budgetsite package's Python files, Jinja, Python."""
+    digest = hashlib.sha256(f"{jinja2.__version__}\0{sys.version}\0".encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def folder(kind: str) -> Path | None:
+    """The cache folder for ``kind`` (templates | narratives), made if need be; None when
+    caching is off or the folder cannot be used."""
+    base = _base()
+    if base is None:
+        return None
+    path = base / f"jinja-{jinja2.__version__}-{_program()}" / kind
+    try:
+        for part in (base, path.parent, path):
+            if not part.is_dir():
+                part.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return path if all(_private(p) for p in (base, path.parent, path)) else None
+
+
+class _QuietCache(FileSystemBytecodeCache):
+    """Jinja's bytecode folder, where a failure to read or write only means no caching."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 -- damaged (a bad pickle, a short file): compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def templates() -> jinja2.BytecodeCache | None:
+    """The bytecode cache of the site's templates (render.environment)."""
+    path = folder("templates")
+    return _QuietCache(str(path)) if path is not None else None
+
+
+def _entry(kind: str, source: str) -> Path | None:
+    path = folder(kind)
+    if path is None:
+        return None
+    return path / (hashlib.sha256(source.encode("utf-8")).hexdigest() + ".code")
+
+
+def load(kind: str, source: str):
+    """The code compiled from ``source`` by a run before, or None."""
+    entry = _entry(kind, source)
+    if entry is None:
+        return None
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(_MAGIC):
+        return None
+    check, _, body = data[len(_MAGIC):].partition(b"\n")
+    if check != hashlib.sha256(source.encode("utf-8")).hexdigest().encode():
+        return None
+    try:
+        return marshal.loads(body)
+    except Exception:  # noqa: BLE001 -- damaged: compile instead
+        return None
+
+
+def store(kind: str, source: str, code) -> None:
+    """Keep the code compiled from ``source`` for the next run (atomically; failures ignored)."""
+    entry = _entry(kind, source)
+    if entry is None:
+        return
+    data = _MAGIC + hashlib.sha256(source.encode("utf-8")).hexdigest().encode() + b"\n" + marshal.dumps(code)
+    try:
+        handle, name = tempfile.mkstemp(dir=entry.parent, prefix=entry.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        os.replace(name, entry)
+    except OSError:
+        try:
+            os.remove(name)
+        except OSError:
+            pass
