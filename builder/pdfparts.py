@@ -29,7 +29,7 @@ import html as html_lib
 import io
 import logging
 import os
-import pickle
+import json
 import re
 import tempfile
 import warnings
@@ -39,7 +39,7 @@ from pathlib import Path
 from . import pdf as pdf_stage
 
 CACHE = Path(".budgetsite-cache") / "pdf"  # under the site
-KEEP = 200  # cached pieces kept (the most recently used)
+KEEP = 64  # cached pieces kept (the most recently used)
 CHUNK = 7  # 绩效目标表 per piece of the appendix
 SCALE = 0.75  # PDF points per CSS pixel
 
@@ -174,7 +174,7 @@ class Rendered:
     boxes: list[list[float]] = field(default_factory=list)  # MediaBox
     names: list[str] = field(default_factory=list)       # page names (main, landscape …)
     resources: int = 0
-    resources_dict: dict | None = None  # the pages' resources, to add the numbers to
+    resources_dict: bytes | None = None  # the pages' resources, to add the numbers to
     special: dict[int, str] = field(default_factory=dict)  # number -> "pages", "document", "root"
     kids: list[int] = field(default_factory=list)        # the Document element's children
     parents: list[list[int]] = field(default_factory=list)  # per page: structure elements by MCID
@@ -337,14 +337,14 @@ def render_piece(job: pdf_stage.PrintJob, piece: Piece) -> Rendered:
         for key, value in extras.items():
             value = _mark(value)
             result.catalog[key] = pydyf._to_bytes(value)
-        result.info = {key: value for key, value in pdf.info.items()}
+        result.info = {key: getattr(value, "string", value) for key, value in pdf.info.items()}
     elif "Metadata" in catalog:
         drop.add(number(catalog["Metadata"]))
     for obj in pdf.objects:
         if obj.number in drop or obj.free == "f":
             continue
         if obj.number == result.resources and piece.kind == "body":
-            result.resources_dict = _mark(obj)
+            result.resources_dict = _mark(obj).data
             continue
         if not isinstance(obj, pydyf.Stream):
             _mark(obj)
@@ -375,13 +375,59 @@ def base_key(job: pdf_stage.PrintJob) -> str:
     return digest.hexdigest()
 
 
+_MAGIC = b"budgetsite-pdf-piece 1\n"
+_BLOBS = ("objects", "catalog", "resources_dict")
+
+
+def _dump(rendered: Rendered) -> bytes:
+    """A rendered piece as a file: JSON (no code, unlike pickle: a cache file someone else
+    wrote can do no harm) followed by its byte strings."""
+    blobs: list[bytes] = []
+
+    def blob(data: bytes | None):
+        if data is None:
+            return None
+        blobs.append(data)
+        return len(blobs) - 1
+
+    header = {name: getattr(rendered, name) for name in Rendered.__dataclass_fields__ if name not in _BLOBS}
+    header["special"] = [[n, role] for n, role in rendered.special.items()]
+    header["objects"] = [[n, blob(head), blob(data)] for n, head, data in rendered.objects]
+    header["catalog"] = {key: blob(value) for key, value in rendered.catalog.items()}
+    header["resources_dict"] = blob(rendered.resources_dict)
+    header["sizes"] = [len(b) for b in blobs]
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _MAGIC + b"%d\n" % len(text) + text + b"".join(blobs)
+
+
+def _parse(data: bytes) -> Rendered:
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a cached piece")
+    line = data.index(b"\n", len(_MAGIC))
+    size = int(data[len(_MAGIC):line])
+    header = json.loads(data[line + 1:line + 1 + size].decode("utf-8"))
+    blobs, at = [], line + 1 + size
+    for length in header.pop("sizes"):
+        blobs.append(data[at:at + length])
+        at += length
+    if at != len(data):
+        raise ValueError("a cached piece of the wrong size")
+    get = lambda i: None if i is None else blobs[i]  # noqa: E731
+    header["special"] = {int(n): str(role) for n, role in header["special"]}
+    header["objects"] = [(int(n), get(head), get(body)) for n, head, body in header["objects"]]
+    header["catalog"] = {key: get(i) for key, i in header["catalog"].items()}
+    header["resources_dict"] = get(header["resources_dict"])
+    header["annots"] = [tuple(pair) for pair in header["annots"]]
+    header["anchors"] = [tuple(a) for a in header["anchors"]]
+    return Rendered(**header)
+
+
 def _load(folder: Path | None, key: str) -> Rendered | None:
     if folder is None:
         return None
     path = folder / f"{key}.piece"
     try:
-        with open(path, "rb") as handle:
-            rendered = pickle.load(handle)
+        rendered = _parse(path.read_bytes())
         os.utime(path)
         return rendered
     except Exception:  # missing, unreadable, or from another version: rendered again
@@ -395,7 +441,7 @@ def _save(folder: Path | None, key: str, rendered: Rendered) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".piece-", dir=folder)
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(rendered, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(_dump(rendered))
         os.replace(tmp, folder / f"{key}.piece")
         pieces = sorted(folder.glob("*.piece"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in pieces[KEEP:]:
@@ -562,12 +608,14 @@ def assemble(front: Rendered, body: list[Rendered], numbers: Rendered) -> bytes:
         for n, head, data in piece.objects:
             place(mapping[n], _MARKER.sub(swap, head), data)
         if piece.resources_dict is not None:
-            resources = pydyf.Dictionary(piece.resources_dict)
-            xobjects = resources["XObject"] = pydyf.Dictionary(resources.get("XObject") or {})
-            if k:
-                for j in range(len(piece.pages)):
-                    xobjects[f"BSpage{first_rank + j}"] = forms[first_rank + j].reference
-            place(mapping[piece.resources], _MARKER.sub(swap, resources.data), None)
+            resources = piece.resources_dict
+            if k:  # the forms of the page numbers, among the XObjects (WeasyPrint always has them)
+                forms_here = b"".join(b"/BSpage%d %d 0 R" % (first_rank + j, forms[first_rank + j].number)
+                                      for j in range(len(piece.pages)))
+                if b"/XObject <<" not in resources:
+                    raise ValueError("resources without XObject")
+                resources = resources.replace(b"/XObject <<", b"/XObject <<" + forms_here, 1)
+            place(mapping[piece.resources], _MARKER.sub(swap, resources), None)
         for n in piece.pages:
             pdf.pages["Kids"].extend([mapping[n], 0, "R"])
             pdf.pages["Count"] += 1
@@ -601,7 +649,7 @@ def assemble(front: Rendered, body: list[Rendered], numbers: Rendered) -> bytes:
     if names:
         pdf.catalog["Names"] = names
     pdf.catalog["StructTreeRoot"] = root.reference
-    pdf.info.update(front.info)
+    pdf.info.update({key: pydyf.String(value) for key, value in front.info.items()})
     return _write(pdf)
 
 
