@@ -87,6 +87,11 @@ def cut(html: str, css: str) -> Cut | None:
     end = html.rfind("</body>")
     if not boxes or body_open is None or end < 0 or "counter(page" in re.sub(r"@[a-z-]+\s*\{[^{}]*\}", "", css):
         return None
+    # the body's page numbers start at 1 (the front's pages are not counted), and no page rule
+    # depends on a page's place in the document (each piece has a first page of its own)
+    if not re.search(r"@page\s+front\s*\{[^{}]*counter-increment:\s*page\s+0\b", css) \
+            or re.search(r"@page[^{]*:(?:first|left|right|blank|nth)", css):
+        return None
     body = html[body_open.end():end]
     cover = body.find('<section class="cover"')
     toc = body.find('<nav class="toc"')

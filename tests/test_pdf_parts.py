@@ -187,3 +187,18 @@ def test_the_toc_links_land_on_their_headings(parts):
 
 def test_a_document_not_made_by_print_html_is_rendered_whole():
     assert pdfparts.cut("<html><body><p>x</p></body></html>", "@page { @bottom-center { content: counter(page) } }") is None
+
+
+def test_a_theme_whose_pages_depend_on_their_place_is_rendered_whole(built_site):
+    """Cut into pieces, each would have a first page of its own: such a theme gets the whole
+    document rendered at once (the same PDF as before the parts, only slower)."""
+    from conftest import ROOT
+
+    html = (ROOT / "templates/print.html").read_text(encoding="utf-8")  # any document with the markers
+    document = ('<html><head></head><body class="print"><section class="cover" data-running="x"></section>'
+                '<nav class="toc"></nav><article class="part" id="part-1"><h1 class="part-title">一</h1>'
+                "</article></body></html>")
+    css = (ROOT / "theme/print.css").read_text(encoding="utf-8")
+    assert "article" in html and pdfparts.cut(document, css) is not None
+    assert pdfparts.cut(document, css + "@page :first { margin: 0 }") is None
+    assert pdfparts.cut(document, css.replace("counter-increment: page 0;", "")) is None
