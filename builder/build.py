@@ -10,6 +10,7 @@ from . import __version__
 from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
+from . import pdfparts
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
@@ -149,7 +150,8 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     theme = theme_dir(root)
     if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one
         theme = BUNDLED_THEME
-    job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()])  # the site's own files
+    job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()],  # the site's own files
+                             root / pdfparts.CACHE)  # its rendered parts, reused when unchanged
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
     result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),
                                 lambda: progress(_("{year}：正在生成 PDF …", year=ed.year)))

@@ -3,7 +3,9 @@
 PDF/A-3u, tagged, with the document metadata of the print document's <head> and each
 standard table attached as CSV. The same input gives the same bytes: dates come from
 SOURCE_DATE_EPOCH or the edition's date, never the clock. A PDF whose inputs (document,
-theme, fonts, renderer) have not changed since the previous build is reused, not re-rendered.
+theme, fonts, renderer) have not changed since the previous build is reused, not re-rendered;
+a changed one is made of parts, of which only those that changed are rendered again
+(builder/pdfparts.py).
 
 The PDF reads only the site's and the theme's own files: an image from elsewhere on the
 machine or from the web is refused, and reported at the line that asks for it
@@ -78,6 +80,8 @@ class PrintJob:
     attachments: list[Attachment] = field(default_factory=list)
     #: folders besides the theme that the PDF may read files from (the site, the edition)
     roots: list[Path] = field(default_factory=list)
+    #: where the rendered parts of the PDF are kept (builder/pdfparts.py); None: not kept
+    cache: Path | None = None
 
     def readable(self) -> list[Path]:
         """The only folders the PDF reads files from: the site's and the theme's.
@@ -429,7 +433,10 @@ def _ascii_file_keys(attachments: list[Attachment]):
 
 
 def render_pdf(job: PrintJob) -> tuple[bytes, list[str]]:
-    """Lay out and write the PDF; returns it and WeasyPrint's warnings."""
+    """Lay out and write the PDF; returns it and WeasyPrint's warnings.
+
+    The print document is rendered in parts, each reused from ``job.cache`` when its inputs
+    did not change (builder/pdfparts.py); one it cannot cut is rendered whole."""
     with warnings.catch_warnings():  # "No fonts configured": the bundled fonts are enough
         warnings.filterwarnings("ignore", message="No fonts configured", category=UserWarning)
         try:
@@ -439,6 +446,20 @@ def render_pdf(job: PrintJob) -> tuple[bytes, list[str]]:
             raise BudgetError(None, _("生成 PDF 需要 Pango，但 WeasyPrint 无法加载它（{error}）："
                                       "请安装它（Debian/Ubuntu：apt-get install libpango-1.0-0 "
                                       "libpangoft2-1.0-0），或用 --no-pdf 生成不带 PDF 的网站", error=exc)) from None
+    from .pdfparts import render_parts
+
+    made = render_parts(job, job.cache)
+    if made is not None:
+        return made[0], made[1]
+    return render_whole(job)
+
+
+def render_whole(job: PrintJob) -> tuple[bytes, list[str]]:
+    """The PDF of the whole print document at once (one that cannot be cut in parts)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No fonts configured", category=UserWarning)
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
 
     logger = logging.getLogger("weasyprint")
     collect = _Collect()

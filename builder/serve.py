@@ -4,8 +4,11 @@ The server binds 127.0.0.1 by default and serves only files inside the output fo
 HTML page it serves gets a small script (not written to the output) that listens for
 rebuilds on ``/__budgetsite/events`` and reloads the page, or shows an overlay with the
 errors (``file:line: …``) when the last edit broke the build — the last good pages stay.
-The PDF is rebuilt in the background once edits have settled; the HTML rebuilds keep the
-last good PDF (and its link) until a new one replaces it, so a preview never loses it.
+The PDF is rebuilt in the background once edits have settled, in a process of its own
+(builder/pdfjob.py) that holds no lock: an edit made meanwhile is rebuilt and shown at once,
+and kills that render (it is out of date); a finished render is installed only if the sources
+are still those it started from. The HTML rebuilds keep the last good PDF (and its link)
+until a new one replaces it, so a preview never loses it.
 
 The watcher survives any failed rebuild (it is shown as the errors) and keeps watching.
 The server answers only requests for its own address (the Host header: a DNS-rebinding
@@ -29,7 +32,8 @@ from typing import Callable
 from .build import BuildFailed, build_site
 from .errors import BudgetError
 from .i18n import _
-from .write import clean_stale
+from .pdfjob import PdfJob, install
+from .write import MARKER, clean_stale
 
 WATCHED = ("site.yaml", "content", "templates", "theme", "formats", "tablesets")
 CLIENT = Path(__file__).parent / "standards" / "live.js"
@@ -115,6 +119,9 @@ class Previewer:
         #: the sources as the first build saw them (taken before it, so that an edit made
         #: while it runs is not missed); watch() starts from here
         self.before: dict[str, int] | None = None
+        #: the PDF render running in its own process, if any; and every one started
+        self.pdf_job: PdfJob | None = None
+        self.pdf_jobs: list[PdfJob] = []
 
     def build(self, editions: set[int] | None = None, pdf: bool = False) -> bool:
         """Build (never raises): the errors of a failed build go to the state and the log,
@@ -179,15 +186,55 @@ class Previewer:
         now = snapshot_files(self.root)
         if now != before:
             changed = {k for k in set(now) | set(before) if now.get(k) != before.get(k)}
+            if self.pdf_job is not None:  # out of date: killed; the PDF is due again after the rebuild
+                self.pdf_job.cancel()
+                self.pdf_job = None
             if self.build(merge(self.dirty, touched_editions(changed))) and self.pdf:
                 self.pdf_due = time.monotonic() + self.pdf_delay
-        elif self.pdf_due is not None and time.monotonic() >= self.pdf_due:
-            self.pdf_due = None
-            self.build(None, pdf=True)
+        else:
+            self.collect_pdf(now)
+            if self.pdf_due is not None and self.pdf_job is None and time.monotonic() >= self.pdf_due:
+                self.pdf_due = None
+                self.pdf_job = PdfJob(self.root, self.out, now).start()
+                self.pdf_jobs.append(self.pdf_job)
+                self.log(_("正在后台生成 PDF …"))
         return now
+
+    def collect_pdf(self, now: dict[str, int]) -> None:
+        """Install the PDF of a finished render if the sources are still those it started
+        from (and link it from the pages if it is new); show its errors if it failed."""
+        job = self.pdf_job
+        if job is None or job.running():
+            return
+        self.pdf_job = None
+        if job.snapshot != now:
+            job.finish("stale")
+            return
+        files, errors, warnings = job.result()
+        for message in warnings:
+            self.log(message)
+        if errors:
+            job.finish("failed")
+            self.state.publish(errors)
+            self.log(_("PDF 生成失败（{count} 个错误）；仍保留上次的 PDF", count=len(errors)))
+            return
+        with self.lock:
+            added = install(self.out, files) if (self.out / MARKER).is_file() else None
+        if added is None:  # no site to put it in (the first build failed): later
+            job.finish("failed")
+            return
+        job.finish("installed")
+        self.log(_("已更新 PDF，用时 {seconds} 秒", seconds=f"{job.ended - job.started:.1f}"))
+        if added:
+            self.build(None)  # the pages link the new PDF
 
     def request_pdf(self) -> None:
         self.pdf_due = time.monotonic()
+
+    def stop_pdf(self) -> None:
+        if self.pdf_job is not None:
+            self.pdf_job.cancel()
+            self.pdf_job = None
 
 
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
@@ -402,6 +449,7 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
     handler = partial(_handler(previewer, host), directory=str(previewer.out))
     server = PreviewServer((host, port), handler)
     server.log = log
+    server.previewer = previewer  # for tests and benchmarks
     watcher = threading.Thread(target=previewer.watch, daemon=True)
     watcher.start()
     if not is_loopback(host):
@@ -415,6 +463,8 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
         server.serve_forever(poll_interval=0.2)
     finally:
         previewer.stopped.set()
+        watcher.join(5)
+        previewer.stop_pdf()
         with previewer.state.changed:
             previewer.state.changed.notify_all()
         server.server_close()

@@ -100,3 +100,63 @@ def test_browser_sees_edits_and_errors(server):
         page.wait_for_function("!document.getElementById('budgetsite-errors')", timeout=15000)
         browser.close()
     print(f"edit visible after {elapsed:.2f} s")
+
+
+@pytest.fixture
+def pdf_server(site_copy, tmp_path):
+    """`serve` with the background PDF on (as by default)."""
+    ready = threading.Event()
+    holder = {}
+
+    def started(httpd):
+        holder["httpd"] = httpd
+        ready.set()
+
+    thread = threading.Thread(
+        target=serve, args=(site_copy, tmp_path / "out"),
+        kwargs={"port": 0, "log": lambda m: None, "pdf": True, "ready": started}, daemon=True)
+    thread.start()
+    assert ready.wait(60), "server did not start"
+    httpd = holder["httpd"]
+    httpd.out = tmp_path / "out"
+    yield site_copy, httpd
+    httpd.shutdown()
+    thread.join(20)
+
+
+def test_an_edit_during_a_pdf_render_is_shown_before_it_ends(pdf_server):
+    """The PDF renders in a process of its own: an edit made meanwhile is served at once,
+    without that render's PDF; the render, out of date, is dropped; the next one has the edit."""
+    import pypdf
+
+    site, httpd = pdf_server
+    previewer = httpd.previewer
+    previewer.pdf_delay = 0.5
+    deadline = time.monotonic() + 60
+    while previewer.pdf_job is None or not previewer.pdf_job.running():
+        assert time.monotonic() < deadline, "no PDF render started"
+        time.sleep(0.02)
+    render = previewer.pdf_job
+    time.sleep(0.5)  # well into the render (it takes seconds)
+    pdfs = sorted((httpd.out / "2025").glob("*.pdf"))
+    assert not pdfs  # a fresh output: the PDF is not there yet
+    overview = site / "content/2025/overview.md"
+    overview.write_text(overview.read_text(encoding="utf-8").replace("一、本部门职责", "一、本部门主要职责"),
+                        encoding="utf-8")
+    while "本部门主要职责" not in get(httpd, "/2025/overview.html")[1].decode("utf-8"):
+        assert time.monotonic() < deadline, "the edit was not shown"
+        time.sleep(0.02)
+    # shown while no render had finished: there is still no PDF, and that render never will
+    assert not sorted((httpd.out / "2025").glob("*.pdf"))
+    assert render.outcome == "superseded" and render not in [previewer.pdf_job]
+    # the next render has the edit, and the pages link it
+    deadline = time.monotonic() + 300
+    while not (pdfs := sorted((httpd.out / "2025").glob("*.pdf"))):
+        assert time.monotonic() < deadline, "no PDF after the edit"
+        time.sleep(0.1)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(pdfs[0]).pages)
+    assert "本部门主要职责" in text.replace(" ", "").replace("\n", "")
+    assert [job.outcome for job in previewer.pdf_jobs] == ["superseded", "installed"]
+    while pdfs[0].name not in get(httpd, "/2025/overview.html")[1].decode("utf-8"):
+        assert time.monotonic() < deadline, "the pages do not link the PDF"
+        time.sleep(0.1)
