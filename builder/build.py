@@ -10,6 +10,7 @@ from . import check as check_stage
 from . import downloads
 from . import freeze
 from . import pdf as pdf_stage
+from . import search
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_site, templates_dir, theme_dir
@@ -103,7 +104,8 @@ class BuildResult:
 
 def _theme_files(root: Path) -> dict[str, bytes]:
     theme = theme_dir(root)
-    return {"style.css": (theme / "style.css").read_bytes()}
+    icon = theme / "favicon.svg" if (theme / "favicon.svg").is_file() else BUNDLED_THEME / "favicon.svg"
+    return {"style.css": (theme / "style.css").read_bytes(), "favicon.svg": icon.read_bytes()}
 
 
 def _pdf_sources(root: Path, edition) -> list[tuple[str, str]]:
@@ -249,6 +251,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     files["index.html"] = render_archive(source, env, summaries)
     for rel, data in theme.items():
         files[f"assets/{rel}"] = data
+    files.update(search.site_files(source, env, files))  # the search page and every edition's index
     frozen = freeze.load_manifest(root)
     changed = []  # a published edition is unchanged unless a revision says why (complete: rule
     for edition in source.editions:  # publish-incomplete, which stopped the loop above)
