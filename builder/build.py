@@ -11,6 +11,7 @@ from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
 from . import pdfparts
+from . import search
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
@@ -118,7 +119,8 @@ class BuildResult:
 
 def _theme_files(root: Path) -> dict[str, bytes]:
     theme = theme_dir(root)
-    return {"style.css": (theme / "style.css").read_bytes()}
+    icon = theme / "favicon.svg" if (theme / "favicon.svg").is_file() else BUNDLED_THEME / "favicon.svg"
+    return {"style.css": (theme / "style.css").read_bytes(), "favicon.svg": icon.read_bytes()}
 
 
 def _pdf_sources(root: Path, edition) -> list[tuple[str, str]]:
@@ -360,6 +362,16 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         kept_files.update(("index.html", ARCHIVE_STAMP))
     for rel, blob in theme.items():
         files[f"assets/{rel}"] = blob
+    search_files = (search.INDEX, search.PAGE, f"assets/{search.SCRIPT}")
+    if (built_before and not any(rel.endswith(".html") for rel in files)
+            and all((out / rel).is_file() for rel in search_files)):
+        kept_files.update(search_files)  # nothing was built again: the search is as it was
+    else:  # the index of every edition's pages, those kept from the last build included
+        pages = dict(files)
+        for rel in sorted(kept_files):
+            if rel.endswith(".html") and rel not in pages:
+                pages[rel] = (out / rel).read_bytes()
+        files.update(search.site_files(source, stages().env, pages))
     frozen = freeze.load_manifest(root)
     changed = []  # a published edition is unchanged unless a revision says why (complete: rule
     for folder, ed in headers:  # publish-incomplete, which stopped the loop above)

@@ -7,7 +7,8 @@ keeps, per published year, a SHA-256 digest of:
 * every table's figures as printed (the table's CSV, builder/tabledata.table_csv, with its
   number, title, unit and the notes printed under it);
 * the visible text of every text part (第一部分 概况, …), of the 名词解释 and of the
-  绩效目标表 page: the words without navigation, year switcher, download links, findings
+  绩效目标表 page: the words without navigation (also what is marked ``data-navigation``,
+  such as the label that opens a folded table), year switcher, download links, findings
   or chart drawings, whitespace normalised;
 * the edition's facts: department, year, unit, date.
 
@@ -109,7 +110,7 @@ class _VisibleText(HTMLParser):
             return
         names = dict(attrs)
         classes = (names.get("class") or "").split()
-        skipped = (tag in self.SKIP or "download" in names
+        skipped = (tag in self.SKIP or "download" in names or "data-navigation" in names
                    or any("download" in c for c in classes))
         self.stack.append((tag, skipped))
 

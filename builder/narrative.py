@@ -2,7 +2,8 @@
 
 The Markdown source is first rendered as a sandboxed Jinja template (so every figure
 in the text is computed, never typed), then converted to HTML with markdown-it-py.
-Headings of level 2 and 3 become 目录 entries; level 4 and below do not.
+Headings of level 2 and 3 become 目录 entries; level 4 and below do not, nor a heading that
+ends with ``{.unlisted}`` (as in Pandoc): a sub-heading the 目录 leaves out keeps its level.
 """
 from __future__ import annotations
 
@@ -536,15 +537,26 @@ def markdown(text: str, allow_html: bool, anchor_prefix: str) -> Rendered:
     md = MarkdownIt("commonmark", {"html": allow_html})
     tokens = md.parse(text)
     headings = []
+    unlisted = set()
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             level = int(token.tag[1])
             anchor = f"{anchor_prefix}{len(headings) + 1}"
             token.attrSet("id", anchor)
-            title = tokens[i + 1].content
-            headings.append(Heading(level, title, anchor))
+            inline = tokens[i + 1]
+            if UNLISTED.search(inline.content):
+                inline.content = UNLISTED.sub("", inline.content)
+                last = inline.children[-1] if inline.children else None
+                if last is not None and last.type == "text":
+                    last.content = UNLISTED.sub("", last.content)
+                unlisted.add(anchor)
+            headings.append(Heading(level, inline.content, anchor))
     html = md.renderer.render(tokens, md.options, {})
-    return Rendered(html, [h for h in headings if h.level in (2, 3)])
+    return Rendered(html, [h for h in headings if h.level in (2, 3) and h.anchor not in unlisted])
+
+
+#: a heading the 目录 leaves out: "### （一）小标题 {.unlisted}" (Pandoc's class)
+UNLISTED = re.compile(r"\s*\{\.unlisted\}\s*$")
 
 
 def render_narrative(text: str, shown: str, names: dict, allow_html: bool, anchor_prefix: str,

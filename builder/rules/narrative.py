@@ -11,7 +11,7 @@ from ..amounts import round_cents
 from ..errors import BudgetError, Pos
 from ..findings import Finding
 from ..i18n import _
-from ..narrative import expand
+from ..narrative import UNLISTED, expand
 from .common import money
 
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -137,4 +137,30 @@ def reasons_agree(subject):
                             said=words[said], before=before.strip()[-30:], reason=reason, why=words[why]))
 
 
-RULES = [expressions_evaluate, typed_amounts, years_consistent, reasons_agree]
+def heading_levels(subject):
+    """Headings go down one level at a time (## then ###, not ## then ####): a skipped level
+    is how a screen reader, the HTML checkers and the 目录 would misread the outline.
+
+    The page's own title (第三部分 …) is the <h1>; the Markdown's ## are its sections.
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark")
+    for doc in _docs(subject):
+        blanked = EXPRESSION.sub(lambda m: "x" + "\n" * m.group(0).count("\n"), doc.text)
+        previous = 1
+        for i, token in enumerate(tokens := parser.parse(blanked)):
+            if token.type != "heading_open" or not token.map:
+                continue
+            level = int(token.tag[1])
+            if level > previous + 1:
+                title = UNLISTED.sub("", tokens[i + 1].content).strip()
+                yield Finding(Pos(doc.shown, token.map[0] + 1), "warning", "heading-level",
+                              _("标题“{title}”是 {level} 级标题（{marks}），却紧跟在 {previous} 级标题之后，"
+                                "跳过了一级：请改为 {fix}（不想列入目录的小标题，在标题末尾加 {unlisted}）",
+                                title=title, level=level, marks="#" * level, previous=previous,
+                                fix="#" * (previous + 1), unlisted="{.unlisted}"))
+            previous = level
+
+
+RULES = [expressions_evaluate, typed_amounts, years_consistent, reasons_agree, heading_levels]

@@ -1,0 +1,239 @@
+"""Search: an index of every edition's pages, made at build time, and the search page.
+
+Chinese needs no word segmentation here. The index keeps the visible text of each unit a
+reader can land on — a table row, a section of a text part, a 名词, a 绩效目标表 — and the
+client (theme/search.js) finds a query as a substring of it, the way Ctrl+F does: "公务接待费",
+"退役士兵", "3764.74" (also where the page prints 3,764.74) and a 科目编码 such as 2080902
+(also where a table prints it in 类/款/项 columns) are all found, with nothing to segment.
+A number matches whole (64.32 does not find 164.32).
+
+The index is read from the pages as built (every edition's, those kept from the last build
+too), so it always says what the pages say. It is a script (``search-index.js``, assigning
+``window.BUDGETSITE_SEARCH``), not JSON: a browser does not fetch() a file from file://, but
+it does load a script. Its records are in page order and its JSON is written sorted, so the
+same pages make the same bytes.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import jinja2
+
+from .load import SourceSite, theme_dir
+from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME
+
+INDEX = "search-index.js"
+PAGE = "search.html"
+SCRIPT = "search.js"
+GLOBAL = "BUDGETSITE_SEARCH"
+
+_EDITION_PAGE = re.compile(r"(\d{4})/([^/]+)\.html")
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_SKIP_TAGS = {"nav", "script", "style", "svg", "template", "button", "form"}
+_SKIP_CLASSES = {"visually-hidden", "table-downloads", "chart-download", "skip", "perf-index-unit"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+_CELLS = {"td", "th", "dt", "dd", "li", "p", "caption", "span", "summary"}
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def fold_numbers(text: str) -> str:
+    """3,764.74 -> 3764.74 (as the tables print it), so either is found by the other."""
+    return _THOUSANDS.sub("", text)
+
+
+def _clean(text: str) -> str:
+    return fold_numbers(re.sub(r"\s+", " ", text).strip())
+
+
+class _Record:
+    __slots__ = ("anchor", "kind", "title", "words", "codes")
+
+    def __init__(self, anchor: str, kind: str, title: str = ""):
+        self.anchor, self.kind, self.title = anchor, kind, title
+        self.words: list[str] = []
+        self.codes: list[str] = []  # a row's code cells (类/款/项 split), joined as a key
+
+    def text(self) -> str:
+        return _clean("".join(self.words))
+
+
+class _Page(HTMLParser):
+    """The records of one page: what is inside <main>, cut at the elements a link can land on
+    (a row with an id, a heading with an id and the text below it, a 名词, a 绩效目标表)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.records: list[_Record] = []
+        self.stack: list[tuple[str, bool, _Record | None]] = []  # (tag, skipped, record opened)
+        self.in_main = False
+        self.section: _Record | None = None  # the heading the running text belongs to
+        self.title = ""                      # the page's <h1>
+        self.context = ""                    # the last heading's text (a row's table)
+        self.heading: list[str] | None = None
+        self.last_term: _Record | None = None
+        self.code: list[str] | None = None
+
+    def _skipping(self) -> bool:
+        return any(skipped for _, skipped, _ in self.stack)
+
+    def _unit(self) -> _Record | None:
+        return next((r for _, _, r in reversed(self.stack) if r is not None), None)
+
+    def _new(self, anchor: str, kind: str, title: str = "") -> _Record:
+        record = _Record(anchor, kind, title)
+        self.records.append(record)
+        return record
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        if tag == "main":
+            self.in_main = True
+        if tag in _VOID:
+            if tag == "br":
+                self.handle_data(" ")
+            return
+        classes = set((names.get("class") or "").split())
+        skipped = (self._skipping() or tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
+                   or "download" in names or "hidden" in names)
+        record = None
+        anchor = names.get("id")
+        if self.in_main and not skipped and self._unit() is None:
+            if tag in _HEADINGS:
+                if anchor:
+                    record = self.section = self._new(anchor, "section")
+                self.heading = []
+            elif anchor and tag == "tr":
+                record = self._new(anchor, "row", self.context)
+            elif anchor and tag == "dt":
+                record = self.last_term = self._new(anchor, "term")
+            elif tag == "dd" and self.last_term is not None:
+                record = self.last_term
+            elif anchor and tag == "section" and "perf-table" in classes:
+                record = self._new(anchor, "project")
+        elif self.in_main and not skipped and tag in _HEADINGS and self.heading is None:
+            self.heading = []
+            unit = self._unit()
+            if unit is not None and not unit.title:
+                unit.title = names.get("data-bookmark") or ""
+        if tag in _CELLS:
+            self.handle_data(" ")
+        if tag == "td" and "code" in classes and not skipped:
+            self.code = []
+        self.stack.append((tag, skipped, record))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):  # tolerate unclosed elements
+            if self.stack[i][0] != tag:
+                continue
+            for closed, _skipped, record in reversed(self.stack[i:]):
+                self._closed(closed, record)
+            del self.stack[i:]
+            break
+        if tag in _CELLS:
+            self.handle_data(" ")
+
+    def _closed(self, tag, record):
+        if tag == "main":
+            self.in_main = False
+        if tag in _HEADINGS and self.heading is not None:
+            text = _clean("".join(self.heading))
+            self.heading = None
+            if tag == "h1" and not self.title:
+                self.title = text
+            unit = self._unit() if record is None else None
+            if record is not None:
+                record.title = text
+                self.context = text
+            elif unit is None:
+                self.context = text
+            elif not unit.title:
+                unit.title = text
+        if tag == "td" and self.code is not None:
+            unit = self._unit()
+            if unit is not None:
+                unit.codes.append(_clean("".join(self.code)))
+            self.code = None
+        if tag == "dt" and record is not None:
+            record.title = _clean("".join(record.words))  # the 名词 itself
+        if tag == "dl":
+            self.last_term = None
+
+    def handle_data(self, data):
+        if not self.in_main or self._skipping():
+            return
+        if self.heading is not None:
+            self.heading.append(data)
+        if self.code is not None:
+            self.code.append(data)
+        target = self._unit() or self.section
+        if target is None:
+            target = self.section = self._new("", "section", self.title)
+        target.words.append(data)
+
+
+def page_records(html: str) -> tuple[str, list[list[str]]]:
+    """A page's title (its <h1>) and records: [anchor, kind, title, text, keys]."""
+    parser = _Page()
+    parser.feed(html)
+    parser.close()
+    out = []
+    for r in parser.records:
+        text = r.text()
+        if not text:
+            continue
+        codes = [c for c in r.codes if c]
+        keys = "".join(codes) if len(codes) > 1 else ""
+        out.append([r.anchor, r.kind, r.title or parser.title, text, keys])
+    return parser.title, out
+
+
+def index(files: dict) -> dict:
+    """The search index of the site's edition pages (``files``: output path -> content)."""
+    pages, records = [], []
+    for rel in sorted(files):
+        match = _EDITION_PAGE.fullmatch(rel)
+        if not match or match.group(2) == "index":  # the 目录 only repeats the headings
+            continue
+        html = files[rel]
+        html = html.decode("utf-8") if isinstance(html, bytes) else html
+        title, found = page_records(html)
+        if not found:
+            continue
+        number = len(pages)
+        pages.append([rel, int(match.group(1)), title])
+        records += [[number, *r] for r in found]
+    return {"version": 1, "pages": pages, "records": records}
+
+
+def index_script(files: dict) -> str:
+    data = json.dumps(index(files), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (f"/* budgetsite search index: made by `budgetsite build` from the pages; do not edit. */\n"
+            f"window.{GLOBAL} = {data};\n")
+
+
+def _script(site: SourceSite) -> bytes:
+    path = theme_dir(site.root) / SCRIPT
+    if not path.is_file():  # a site theme made before search: the bundled script
+        path = BUNDLED_THEME / SCRIPT
+    return path.read_bytes()
+
+
+def _template(env: jinja2.Environment) -> jinja2.Template:
+    try:
+        return env.get_template(PAGE)
+    except jinja2.TemplateNotFound:  # a site's own templates made before search
+        from .render import environment
+        return environment(BUNDLED_TEMPLATES).get_template(PAGE)
+
+
+def site_files(site: SourceSite, env: jinja2.Environment, files: dict) -> dict[str, bytes | str]:
+    """The search's files, for the output folder: the index of every edition page in
+    ``files``, the search page and its script."""
+    html = _template(env).render(site=site.site, page=PAGE)
+    return {INDEX: index_script(files), PAGE: html, f"assets/{SCRIPT}": _script(site)}
+
+
+__all__ = ["INDEX", "PAGE", "fold_numbers", "index", "index_script", "page_records", "site_files"]
