@@ -60,12 +60,9 @@ def test_check_of_many_projects_costs_what_it_selects(tmp_path, monkeypatch):
     monkeypatch.setattr(amounts.Measure, "selects", counted)
     n = 5000
     (site / "content/2025/budget.yaml").write_text(_many_projects(n), encoding="utf-8")
-    started = time.perf_counter()
-    report = check_site(site)
-    elapsed = time.perf_counter() - started
+    report = check_site(site)  # its time is measured in benchmarks/check_benchmark.py; here its work
     assert not [f for f in report.findings if f.rule in ("sum", "projects-vs-lines") and f.level == "error"]
     assert calls[0] < 60 * n, calls[0]
-    assert elapsed < 10, f"check of {n} projects took {elapsed:.1f} s"
 
 
 def test_ledger_index_gives_the_linear_scan_results():
