@@ -17,6 +17,7 @@ Temporary folders are named ``.budgetsite-new-<pid>-…``; those left by interru
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import re
 import shutil
@@ -161,7 +162,10 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
         elif dst.is_file() and rel in files:
             data = files[rel]
             try:
-                if dst.stat().st_size == len(data) and dst.read_bytes() == data:
+                if isinstance(data, Path):  # a file made elsewhere (linked into tmp)
+                    if os.path.samefile(data, dst) or filecmp.cmp(data, dst, shallow=False):
+                        continue
+                elif dst.stat().st_size == len(data) and dst.read_bytes() == data:
                     continue  # unchanged: leave it (and its date) alone
             except OSError:
                 pass
@@ -178,8 +182,19 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes]) -> None:
             _retry(lambda: _remove(path), path)
 
 
-def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> None:
-    """Write ``files`` (relative path -> content) as the new output folder."""
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to ``src`` (no copy of the bytes), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def write_site(files: dict[str, bytes | str | Path], out: Path, site_root: Path) -> None:
+    """Write ``files`` (relative path -> content) as the new output folder.
+
+    A ``Path`` value is a file already made (a portal's publisher output, kept from the last
+    build or staged by a worker): it is hard-linked (else copied), never read into memory."""
     started = time.time()
     out = Path(out)
     _check_target(out, site_root)
@@ -194,7 +209,10 @@ def write_site(files: dict[str, bytes | str], out: Path, site_root: Path) -> Non
         for rel, data in sorted(blobs.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if isinstance(data, Path):
+                _link(data, path)
+            else:
+                path.write_bytes(data)
         (tmp / MARKER).write_text("built by budgetsite; this folder is replaced on every build\n",
                                   encoding="utf-8")
         os.chmod(tmp, 0o755)
