@@ -113,20 +113,19 @@ def load_portal(site_dir: Path) -> Portal:
 
 # -- inputs and their hash -------------------------------------------------------------------
 
-def _files_under(folder: Path, skip_top: tuple[str, ...] = ()) -> Iterator[tuple[str, Path]]:
-    """(relative path, path) of every file under ``folder``, sorted; hidden names and the
-    top-level folders ``skip_top`` (an output folder built inside) left out."""
+def _files_under(folder: Path, skip_top: tuple[str, ...] = (), hidden: bool = False) -> Iterator[tuple[str, Path]]:
+    """(relative path, path) of every file under ``folder``, sorted; the top-level names
+    ``skip_top`` (an output folder built inside) left out, and hidden names unless ``hidden``."""
     if not folder.is_dir():
         return
     for dirpath, dirs, names in os.walk(folder):
         base = Path(dirpath)
-        rel_dir = base.relative_to(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not (rel_dir == Path(".") and d in skip_top))
+        top = base == folder
+        dirs[:] = sorted(d for d in dirs if (hidden or not d.startswith(".")) and not (top and d in skip_top))
         for name in sorted(names):
-            if not name.startswith("."):
+            if (hidden or not name.startswith(".")) and not (top and name in skip_top):
                 path = base / name
-                yield (rel_dir / name).as_posix(), path
+                yield path.relative_to(folder).as_posix(), path
 
 
 def publisher_inputs(root: Path, pid: str) -> dict[str, bytes]:
@@ -297,7 +296,7 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
             result.failure = [(shown_pos(exc.pos, root, task.id), exc.message, exc.level)]
             return result
         result.warnings = [_shown_warning(w, root, task.id) for w in warnings]
-        for rel, path in _files_under(out):
+        for rel, path in _files_under(out, (MARKER,), hidden=True):  # .pdf-hash, .xlsx-keys.json too
             result.files[rel] = path.read_bytes()
         manifest = root / MANIFEST
         if manifest.is_file() and manifest.read_bytes() != task.files.get(MANIFEST):
@@ -483,7 +482,7 @@ def _previous(out: Path, pid: str, key: str) -> dict | None:
 
 
 def _summary_bytes(summary: dict) -> bytes:
-    return (json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(summary, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, jobs: int | None = None,
@@ -513,7 +512,7 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
         kept = _previous(out, pub.id, key)
         if kept is not None:
             summaries[pub.id] = kept
-            for rel, path in _files_under(out / pub.id):
+            for rel, path in _files_under(out / pub.id, hidden=True):  # with its hash and summary
                 files[f"{pub.id}/{rel}"] = path
             result.reused.append(pub.id)
             continue
@@ -550,9 +549,9 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
             res.files = {}
         if failures:
             _raise(sorted(failures, key=lambda r: r.id), BuildFailed)
-        for pid, summary in summaries.items():
-            files[f"{pid}/{HASH_FILE}"] = (summary["key"] + "\n").encode()
-            files[f"{pid}/{SUMMARY_FILE}"] = _summary_bytes(summary)
+        for pid in result.built:
+            files[f"{pid}/{HASH_FILE}"] = (summaries[pid]["key"] + "\n").encode()
+            files[f"{pid}/{SUMMARY_FILE}"] = _summary_bytes(summaries[pid])
         ordered = [summaries[p.id] for p in portal.publishers]
         checked = cross_check_detailed(portal, ordered)
         result.findings = [f for f, _published in checked]

@@ -46,12 +46,12 @@ def scaled(text: str, factor: int) -> str:
     return _CODE_AMOUNT.sub(lambda m: f"{m[1]}{int(m[2]) * factor}", text)
 
 
-def _only_unit(text: str, name: str) -> str:
-    """edition.yaml with its ``units:`` list replaced by the one unit ``name``."""
+def _units(text: str, names: list[str]) -> str:
+    """edition.yaml with its ``units:`` list replaced by ``names``."""
     out, skipping = [], False
     for line in text.splitlines(keepends=True):
         if line.startswith("units:"):
-            out.append(f"units:\n  - {{name: {name}, type: 事业单位}}\n")
+            out.append("units:\n" + "".join(f"  - {{name: {name}, type: 事业单位}}\n" for name in names))
             skipping = True
             continue
         if skipping and (line.startswith("  ") or not line.strip()):
@@ -61,7 +61,9 @@ def _only_unit(text: str, name: str) -> str:
     return "".join(out)
 
 
-def make_publisher(folder: Path, spec: Spec, years: list[int], status: str = "draft") -> Path:
+def make_publisher(folder: Path, spec: Spec, years: list[int], status: str = "draft",
+                   units: list[str] | None = None) -> Path:
+    """A publisher's site; a department with ``units`` lists itself and them as its 单位."""
     folder.mkdir(parents=True)
     site = (EXAMPLE / "site.yaml").read_text(encoding="utf-8")
     site = re.sub(r"(?m)^title: .*$", f"title: {spec.name}部门预算公开", site)
@@ -83,7 +85,9 @@ def make_publisher(folder: Path, spec: Spec, years: list[int], status: str = "dr
         edition = re.sub(r"(?m)^year: .*$", f"year: {year}", edition)
         edition = re.sub(r"(?m)^status: .*$", f"status: {status}", edition)
         if spec.kind == "单位":
-            edition = _only_unit(edition, spec.name)
+            edition = _units(edition, [spec.name])
+        elif units:
+            edition = _units(edition, [spec.name] + units)
         (target / "edition.yaml").write_text(scaled(edition, spec.factor), encoding="utf-8")
         budget = (target / "budget.yaml").read_text(encoding="utf-8")
         (target / "budget.yaml").write_text(scaled(budget, spec.factor), encoding="utf-8")
@@ -147,5 +151,6 @@ def make_portal(dest: Path, specs: list[Spec], years: list[int],
     (dest / "site.yaml").write_text(f"title: {title}\npublisher: 上海市普陀区财政局\n", encoding="utf-8")
     portal_codes(dest, years)
     for spec in specs:
-        make_publisher(dest / "publishers" / spec.id, spec, years)
+        units = [s.name for s in specs if s.parent == spec.id]
+        make_publisher(dest / "publishers" / spec.id, spec, years, units=units)
     return dest
