@@ -72,9 +72,16 @@ main.help = _("budgetsite：用 YAML 和 Markdown 生成部门预算公开网站
               help=_("输出文件夹［默认：<站点>/_site］。"))
 @click.option("--no-pdf", is_flag=True, help=_("不生成 PDF。"))
 @click.option("--quiet", "-q", is_flag=True, help=_("只显示错误。"))
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help=_("门户：同时生成的发布单位数（本机进程）［默认：CPU 核数］。"))
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help=_("门户：在这个 Dask 集群上生成（如 tcp://HOST:8786；需要 budgetsite[cluster]）。"))
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool) -> None:
+def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool, quiet: bool,
+          jobs: int | None, scheduler: str | None) -> None:
     """Check and build every edition under content/ into the output folder."""
+    from .portal import build_portal, is_portal
+
     shown = Progress(sys.stdout)
     progress = (lambda m: None) if quiet else shown
 
@@ -83,7 +90,11 @@ def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool
         click.echo(message, err=True)
 
     try:
-        build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress, warn=warn)
+        if is_portal(site_dir):
+            build_portal(site_dir, out_dir, pdf=not no_pdf, jobs=jobs, scheduler=scheduler,
+                         progress=progress, warn=warn)
+        else:
+            build_site(site_dir, out_dir, pdf=not no_pdf, progress=progress, warn=warn)
     except Exception as exc:  # every error ends as one line and exit 1
         shown.close()
         _fail(ctx.obj["debug"], exc)
@@ -100,8 +111,10 @@ def build(ctx: click.Context, site_dir: Path, out_dir: Path | None, no_pdf: bool
 @click.pass_context
 def check_command(ctx: click.Context, site_dir: Path, year: int | None, fmt: str, strict: bool) -> None:
     """Prove every figure and every required part; exit 1 on errors."""
+    from .portal import check_portal, is_portal
+
     try:
-        report = check_site(site_dir, year)
+        report = (check_portal if is_portal(site_dir) else check_site)(site_dir, year)
     except UnknownEdition as exc:
         raise click.BadParameter(str(exc), param_hint="--edition") from None
     except Exception as exc:

@@ -63,10 +63,14 @@ def available_years() -> list[int]:
 def _site_list(site_dir: Path | None, year: int):
     if site_dir is None:
         return None, None
-    path = Path(site_dir) / "codes" / f"{year}.yaml"
-    if not path.is_file():
+    from .paths import site_layers
+
+    # the site's own list, else its portal's (a publisher of a portal)
+    found = [(layer / "codes" / f"{year}.yaml", f"{prefix}codes/{year}.yaml")
+             for layer, prefix in site_layers(site_dir) if (layer / "codes" / f"{year}.yaml").is_file()]
+    if not found:
         return None, None
-    shown = f"codes/{year}.yaml"
+    path, shown = found[0]
     data = load_yaml(path, shown)
     if data is not None and not isinstance(data, YMap):
         raise BudgetError(Pos(shown, 1), _("科目代码表应是 functional: / economic_dept: / economic_gov: 下的 “代码: 名称”"))
@@ -77,9 +81,13 @@ def _site_list(site_dir: Path | None, year: int):
 
 
 def _changes(site_dir: Path | None, year: int) -> list[CodeChange]:
+    from .paths import site_layers
+
     out = []
-    for path, shown in ((CODES_DIR / "changes.yaml", "builder/standards/codes/changes.yaml"),
-                        (Path(site_dir) / "codes" / "changes.yaml" if site_dir else None, "codes/changes.yaml")):
+    own = [(layer / "codes" / "changes.yaml", f"{prefix}codes/changes.yaml")
+           for layer, prefix in (site_layers(site_dir) if site_dir else [])
+           if (layer / "codes" / "changes.yaml").is_file()][:1]  # the site's own, else its portal's
+    for path, shown in [(CODES_DIR / "changes.yaml", "builder/standards/codes/changes.yaml")] + own:
         if path is None or not path.is_file():
             continue
         data = load_yaml(path, shown)

@@ -258,12 +258,16 @@ def _memo(key: tuple, make):
 
 def _find(name: str, site_dir: Path) -> tuple[YMap, str] | None:
     """The raw format ``name``: the site's own (folder or file) before a bundled one."""
-    candidates = [
-        (site_dir / "formats" / name, f"formats/{name}", True),
-        (site_dir / "formats" / f"{name}.yaml", f"formats/{name}.yaml", False),
-        (site_dir / "tablesets" / f"{name}.yaml", f"tablesets/{name}.yaml", False),  # older sites
-        (BUNDLED / name, f"builder/standards/formats/{name}", True),
-    ]
+    from .paths import site_layers
+
+    candidates = []
+    for layer, shown in site_layers(site_dir):  # the site's own, then its portal's
+        candidates += [
+            (layer / "formats" / name, f"{shown}formats/{name}", True),
+            (layer / "formats" / f"{name}.yaml", f"{shown}formats/{name}.yaml", False),
+            (layer / "tablesets" / f"{name}.yaml", f"{shown}tablesets/{name}.yaml", False),  # older sites
+        ]
+    candidates.append((BUNDLED / name, f"builder/standards/formats/{name}", True))
     for path, shown, folder in candidates:
         if folder and (path / "format.yaml").is_file():
             return _folder_raw(path, shown), shown

@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import BudgetError, Pos
 from .formats import edition_format
 from .i18n import _
-from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME
+from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME, site_layers
 from .model import Budget, Edition, Glossary, GlossaryEntry, Site
 from .performance import load_performance
 from .schema import read
@@ -106,14 +106,19 @@ def load_edition(root: Path, folder: str, site: Site | None = None,
 
 
 def theme_dir(root: Path) -> Path:
-    """The site's theme/ folder, else the one shipped beside the builder package."""
-    own = root / "theme"
-    return own if own.is_dir() else BUNDLED_THEME
+    """The site's theme/ folder, else its portal's (a publisher of a portal), else the one
+    shipped beside the builder package."""
+    for layer, _shown in site_layers(root):
+        if (layer / "theme").is_dir():
+            return layer / "theme"
+    return BUNDLED_THEME
 
 
 def templates_dir(root: Path) -> Path:
-    own = root / "templates"
-    return own if own.is_dir() else BUNDLED_TEMPLATES
+    for layer, _shown in site_layers(root):
+        if (layer / "templates").is_dir():
+            return layer / "templates"
+    return BUNDLED_TEMPLATES
 
 
 def load_site_header(root: Path) -> tuple[SourceSite, list[tuple[str, Edition]]]:

@@ -402,6 +402,11 @@ class Site:
     tableset: str = "shanxi-13"   # older name of format
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     pdf: PdfOptions = field(default_factory=PdfOptions)
+    # a publisher of a portal (publishers/<id>/site.yaml; see README, "门户"):
+    code: str | None = None                 # 单位编码
+    kind: Literal["部门", "单位"] = "部门"   # a department, or a unit of one
+    parent: str | None = None               # a unit's department: its folder name under publishers/
+    group: str | None = None                # the heading the portal's index lists it under (政法, 教育 …)
 
 
 def require(condition: bool, pos: Pos | None, message: str) -> None:

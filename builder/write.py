@@ -17,6 +17,7 @@ Temporary folders are named ``.budgetsite-new-<pid>-…``; those left by interru
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import re
 import shutil
@@ -162,7 +163,10 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes], kept: frozenset = fr
         elif dst.is_file() and rel in files:
             data = files[rel]
             try:
-                if dst.stat().st_size == len(data) and dst.read_bytes() == data:
+                if isinstance(data, Path):  # a file made elsewhere (linked into tmp)
+                    if os.path.samefile(data, dst) or filecmp.cmp(data, dst, shallow=False):
+                        continue
+                elif dst.stat().st_size == len(data) and dst.read_bytes() == data:
                     continue  # unchanged: leave it (and its date) alone
             except OSError:
                 pass
@@ -185,10 +189,20 @@ def _swap_in(tmp: Path, out: Path, files: dict[str, bytes], kept: frozenset = fr
             _retry(lambda: _remove(path), path)
 
 
-def write_site(files: dict[str, bytes | str], out: Path, site_root: Path,
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to ``src`` (no copy of the bytes), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def write_site(files: dict[str, bytes | str | Path], out: Path, site_root: Path,
                kept: set[str] | frozenset = frozenset()) -> None:
     """Write ``files`` (relative path -> content) as the new output folder.
 
+    A ``Path`` value is a file already made (a portal's publisher output, kept from the last
+    build or staged by a worker): it is hard-linked (else copied), never read into memory.
     ``kept``: relative paths of files the output folder has already, with the content this
     build would give them (an unchanged edition's, builder/incremental.py); they are part of
     the new output without being written again."""
@@ -206,7 +220,10 @@ def write_site(files: dict[str, bytes | str], out: Path, site_root: Path,
         for rel, data in sorted(blobs.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if isinstance(data, Path):
+                _link(data, path)
+            else:
+                path.write_bytes(data)
         (tmp / MARKER).write_text("built by budgetsite; this folder is replaced on every build\n",
                                   encoding="utf-8")
         os.chmod(tmp, 0o755)
