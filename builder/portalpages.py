@@ -112,52 +112,35 @@ def cross_csv(table: dict) -> bytes:
 
 
 def cross_xlsx(table: dict, title: str, moment: datetime.datetime, creator: str) -> bytes:
-    """The table across publishers as a workbook: text cells are text (never formulas),
-    amounts numbers as printed, the same bytes for the same input (builder/downloads.py)."""
-    import zipfile
+    """The table across publishers as a workbook (builder/xlsx.py): text cells are text (never
+    formulas), amounts exact numbers as printed, the same bytes for the same input."""
+    from .xlsx import Sheet, Style, Styles, sheet_xml, workbook
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
-
-    from .downloads import _put, _stable_zip
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table["name"][:31]
-    _put(ws, 1, 1, title).font = Font(bold=True, size=14)
-    _put(ws, 2, 1, f"单位：{table['unit']}")
+    styles = Styles()
+    sheet = Sheet(table["name"][:31])
+    sheet.put(1, 1, title, styles(Style(font="title")))
+    sheet.put(2, 1, f"单位：{table['unit']}")
+    bold, text = styles(Style(font="bold")), styles(Style(number_format="@"))
+    amount = styles(Style(number_format=table["number_format"], horizontal="right"))
     r = 3
     for i, row in enumerate(table["header"]):
-        for c, text in enumerate((["单位编码", "单位名称"] if i == 0 else ["", ""]) + row, start=1):
-            if text:
-                _put(ws, r, c, text).font = Font(bold=True)
+        for c, label in enumerate((["单位编码", "单位名称"] if i == 0 else ["", ""]) + row, start=1):
+            if label:
+                sheet.put(r, c, label, bold)
         r += 1
+    sheet.freeze_row = r
     for s, member in table["members"]:
-        for texts, values in zip(member["rows"], member["values"]):
-            _put(ws, r, 1, s["code"] or "").number_format = "@"
-            _put(ws, r, 2, s["name"] or s["id"])
+        for _texts, values in zip(member["rows"], member["values"]):
+            sheet.put(r, 1, s["code"] or "", text)
+            sheet.put(r, 2, s["name"] or s["id"], text)
             for c, value in enumerate(values, start=3):
-                if isinstance(value, dict):  # an amount, exact as printed
+                if isinstance(value, dict):  # an amount, exact as printed (never a float)
                     number = Decimal(value["n"])
-                    cell = ws.cell(row=r, column=c)
-                    # the one place a float appears: the cell needs a number; it is the printed value
-                    cell.value = int(number) if number == number.to_integral_value() else float(number)
-                    cell.number_format = table["number_format"]
+                    sheet.put(r, c, int(number) if number == number.to_integral_value() else number, amount)
                 elif value:
-                    _put(ws, r, c, value).number_format = "@"  # text stays text (never a formula)
+                    sheet.put(r, c, value, text)  # text stays text (never a formula)
             r += 1
-    naive = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    wb.properties.created = naive
-    wb.properties.modified = naive
-    wb.properties.creator = creator
-    wb.properties.lastModifiedBy = None
-    wb.properties.title = title
-    wb.properties.language = "zh-CN"
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(wb, archive).save()
-    return _stable_zip(raw.getvalue(), moment)
+    return workbook([(sheet.name, sheet_xml(sheet))], styles, moment, creator, title)
 
 
 def _previous_keys(out: Path) -> dict:
@@ -175,7 +158,9 @@ def portal_files(portal, summaries: list[dict], out: Path) -> dict[str, bytes | 
     env = _environment(root)
     site = portal.site
     years = sorted({e["year"] for s in summaries for e in s["editions"]})
-    files: dict[str, bytes | Path] = {"assets/style.css": (theme_dir(root) / "style.css").read_bytes()}
+    from .build import _theme_files
+
+    files: dict[str, bytes | Path] = {f"assets/{rel}": blob for rel, blob in _theme_files(root).items()}
     previous = _previous_keys(out)
     keys = {}
     listing = {}
