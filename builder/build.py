@@ -11,7 +11,6 @@ from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
 from . import pdfparts
-from . import search
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
@@ -362,6 +361,8 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         kept_files.update(("index.html", ARCHIVE_STAMP))
     for rel, blob in theme.items():
         files[f"assets/{rel}"] = blob
+    from . import search  # with the pages (it reads them): not for a check
+
     search_files = (search.INDEX, search.PAGE, f"assets/{search.SCRIPT}")
     if (built_before and not any(rel.endswith(".html") for rel in files)
             and all((out / rel).is_file() for rel in search_files)):

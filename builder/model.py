@@ -21,6 +21,7 @@ ZERO = Decimal(0)
 from .sources import BUNDLED_SOURCES  # noqa: E402
 
 SOURCES = BUNDLED_SOURCES.labels
+_SOURCE_RANK = {key: i for i, key in enumerate(SOURCES)}
 
 
 class BySource:
@@ -71,9 +72,13 @@ class BySource:
         return self._amounts.get(key, ZERO)
 
     def items(self):
-        """(source, amount) for every source given, bundled order first."""
-        order = list(SOURCES) + [k for k in self._amounts if k not in SOURCES]
-        return ((s, self._amounts[s]) for s in order if s in self._amounts)
+        """(source, amount) for every source given, bundled order first (then the others in
+        the order written: the sort is stable)."""
+        amounts = self._amounts
+        if len(amounts) < 2:
+            return iter(amounts.items())
+        last = len(_SOURCE_RANK)
+        return iter(sorted(amounts.items(), key=lambda kv: _SOURCE_RANK.get(kv[0], last)))
 
     def keys(self):
         return [s for s, _ in self.items()]

@@ -171,24 +171,29 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
     if any(k.tag == _MERGE for k, _v in node.value):  # << merge keys, as PyYAML reads them
         loader.flatten_mapping(node)
     result = YMap()
-    result.pos = _pos(loader, node)
-    result.key_pos = {}
+    file = loader.filename
+    result.pos = Pos(file, node.start_mark.line + 1)
+    key_pos = result.key_pos = {}
     seen: dict = {}  # key as compared -> where first given
+    flow = node.flow_style
     for key_node, value_node in node.value:
         key = _build(loader, key_node)
-        if isinstance(key, (list, dict)):
+        if type(key) is not str and isinstance(key, (list, dict)):
             raise BudgetError(_pos(loader, key_node), _("键必须是简单的文字或数字，不能是列表或映射"))
-        if (node.flow_style and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value
+        if (flow and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value
                 and isinstance(key_node, yaml.ScalarNode) and key_node.style in (None, "")
                 and re.fullmatch(r"\d{3}(\.\d+)?", key_node.value)):
             # {amount: 1,234.56} is read as {amount: 1, 234.56: null}: a thousands separator
             raise BudgetError(_pos(loader, key_node),
                               _("数值中不能写千位分隔符（逗号）：在 {…} 中逗号会把数拆成两项（如 1,234.56 "
                                 "被读成 1 和 234.56）：请写成 1234.56"))
-        if isinstance(key, Decimal):
-            key = str(key)
-        ident = _key_id(key)
-        key_at = _pos(loader, key_node)
+        if type(key) is str:
+            ident = key
+        else:
+            if isinstance(key, Decimal):
+                key = str(key)
+            ident = _key_id(key)
+        key_at = Pos(file, key_node.start_mark.line + 1)
         if ident in seen:
             first, first_key = seen[ident]
             if type(first_key) is type(key):
@@ -201,7 +206,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YMap:
             raise BudgetError(key_at, message)
         seen[ident] = (key_at, key)
         result[key] = _build(loader, value_node)
-        result.key_pos[key] = key_at
+        key_pos[key] = key_at
     return result
 
 

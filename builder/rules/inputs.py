@@ -9,7 +9,6 @@ from ..errors import Pos
 from ..findings import Finding
 from ..i18n import _
 from ..model import BySource, Line
-from ..schema import pos_of
 from ..yamlload import BIDI_CONTROLS, bidi_message
 
 
@@ -55,9 +54,13 @@ def _negatives(value, pos, trail, out: list) -> None:
     if kind is Line and value.reduction:
         return  # 冲减: negative by design
     if dataclasses.is_dataclass(value):
+        where = getattr(value, "where", None) or {}
+        own = getattr(value, "pos", None) or pos
         for name in _field_names(kind):
-            _negatives(getattr(value, name), pos_of(value, name) or pos,
-                       (trail, name if trail is None else "." + name), out)
+            item = getattr(value, name)
+            if item is None or type(item) is str:
+                continue
+            _negatives(item, where.get(name) or own, (trail, name if trail is None else "." + name), out)
         return
     if isinstance(value, dict):
         key_pos = getattr(value, "key_pos", {})
