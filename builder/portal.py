@@ -53,7 +53,7 @@ PUBLISHERS = "publishers"
 SHARED = ("theme", "templates", "formats", "tablesets", "codes")
 HASH_FILE = ".publisher-hash"
 SUMMARY_FILE = ".publisher.json"
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: the summary lists the publisher's output files
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _WARNING_AT = re.compile(r"^([^\s:]+)(:\d+)?: ")
 
@@ -481,6 +481,32 @@ def _previous(out: Path, pid: str, key: str) -> dict | None:
     return summary if summary.get("version") == SUMMARY_VERSION else None
 
 
+PORTAL_STAMP = ".portal-hash.json"  # the portal's own pages: the key they were made from, their files
+
+
+def _portal_key(shared_key: str, options, summaries: list[dict]) -> str:
+    """What the portal's pages and downloads are made from: the shared inputs, the options and
+    every publisher's input key (a publisher's summary changes only with its key)."""
+    digest = hashlib.sha256(f"{shared_key}\0{options}\0".encode("utf-8"))
+    for summary in summaries:
+        digest.update(f"{summary.get('id')}\0{summary.get('key')}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _portal_stamp(out: Path, key: str) -> list[str] | None:
+    """The portal's own files of the last build, when made from ``key`` and all still there."""
+    try:
+        if not (out / MARKER).is_file():
+            return None
+        stamp = json.loads((out / PORTAL_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = stamp.get("files") if isinstance(stamp, dict) and stamp.get("key") == key else None
+    if not isinstance(files, list) or not all(isinstance(f, str) and (out / f).is_file() for f in files):
+        return None
+    return files
+
+
 def _summary_bytes(summary: dict) -> bytes:
     return (json.dumps(summary, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
@@ -504,16 +530,17 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
     result = PortalResult(out)
     summaries: dict[str, dict] = {}
     files: dict[str, bytes | str | Path] = {}
+    unchanged: set[str] = set()  # files of unchanged publishers, left in the output
     tasks = []
     inputs = {}
     for pub in portal.publishers:
         own = inputs[pub.id] = publisher_inputs(root, pub.id)
         key = input_key(pub.id, own, shared_key, options)
         kept = _previous(out, pub.id, key)
-        if kept is not None:
-            summaries[pub.id] = kept
-            for rel, path in _files_under(out / pub.id, hidden=True):  # with its hash and summary
-                files[f"{pub.id}/{rel}"] = path
+        listed = kept.get("files") if kept is not None else None
+        if listed is not None and all(os.path.isfile(out / pub.id / rel) for rel in listed):
+            summaries[pub.id] = kept  # its files stay in the output as they are (not linked again)
+            unchanged.update(f"{pub.id}/{rel}" for rel in (*listed, HASH_FILE, SUMMARY_FILE))
             result.reused.append(pub.id)
             continue
         previous = out / pub.id if (out / MARKER).is_file() and (out / pub.id).is_dir() else None
@@ -532,6 +559,7 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
                 continue
             for message in res.warnings:
                 warn(message)
+            res.summary["files"] = sorted(res.files)  # what a later build keeps when nothing changed
             for rel, data in res.files.items():  # staged on disk: the coordinator holds one publisher at a time
                 path = staging / res.id / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -563,15 +591,23 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
                 warn(str(finding))
         if blocking:
             raise BuildFailed(blocking)
-        files.update(portal_files(portal, ordered, out))
-        write_site(files, out, root)
+        own_key = _portal_key(shared_key, options, ordered)
+        stamp = _portal_stamp(out, own_key)
+        if not result.built and stamp is not None:  # nothing changed: the portal's pages neither
+            unchanged.update((*stamp, PORTAL_STAMP))
+        else:
+            own = portal_files(portal, ordered, out)
+            files.update(own)
+            files[PORTAL_STAMP] = (json.dumps({"key": own_key, "files": sorted(own)}, ensure_ascii=False)
+                                   + "\n").encode("utf-8")
+        write_site(files, out, root, unchanged)
         for pid, changed in sorted(sources.items()):  # as build_site does, after the output
             for rel, data in changed.items():
                 (root / PUBLISHERS / pid / rel).write_bytes(data)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result.files = len(files)
-    progress(_("已写出 {count} 个文件到 {out}", count=len(files), out=out))
+    result.files = len(files) + len(unchanged)
+    progress(_("已写出 {count} 个文件到 {out}", count=result.files, out=out))
     return result
 
 

@@ -14,9 +14,8 @@ from budgetsite.serve import serve, touched_editions
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture
-def server(site_copy, tmp_path):
-    """`serve` on a free port, in a thread, for a copy of the example site."""
+def _serving(site, out, pdf: bool):
+    """`serve` on a free port, in a thread: (httpd, thread) once it listens."""
     ready = threading.Event()
     holder = {}
 
@@ -25,12 +24,19 @@ def server(site_copy, tmp_path):
         ready.set()
 
     thread = threading.Thread(
-        target=serve, args=(site_copy, tmp_path / "out"),
-        kwargs={"port": 0, "log": lambda m: None, "pdf": False, "ready": started}, daemon=True)
+        target=serve, args=(site, out),
+        kwargs={"port": 0, "log": lambda m: None, "pdf": pdf, "ready": started}, daemon=True)
     thread.start()
     assert ready.wait(60), "server did not start"
     httpd = holder["httpd"]
-    httpd.out = tmp_path / "out"
+    httpd.out = out
+    return httpd, thread
+
+
+@pytest.fixture
+def server(site_copy, tmp_path):
+    """`serve` on a free port, in a thread, for a copy of the example site."""
+    httpd, thread = _serving(site_copy, tmp_path / "out", pdf=False)
     yield site_copy, httpd
     httpd.shutdown()
     thread.join(10)
@@ -105,20 +111,7 @@ def test_browser_sees_edits_and_errors(server):
 @pytest.fixture
 def pdf_server(site_copy, tmp_path):
     """`serve` with the background PDF on (as by default)."""
-    ready = threading.Event()
-    holder = {}
-
-    def started(httpd):
-        holder["httpd"] = httpd
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve, args=(site_copy, tmp_path / "out"),
-        kwargs={"port": 0, "log": lambda m: None, "pdf": True, "ready": started}, daemon=True)
-    thread.start()
-    assert ready.wait(60), "server did not start"
-    httpd = holder["httpd"]
-    httpd.out = tmp_path / "out"
+    httpd, thread = _serving(site_copy, tmp_path / "out", pdf=True)
     yield site_copy, httpd
     httpd.shutdown()
     thread.join(20)
