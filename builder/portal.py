@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -193,6 +194,8 @@ class PublisherTask:
     previous: str | None = None    # the last build's output of this publisher, if a worker can read it
     lang: str = "zh"
     epoch: str | None = None       # SOURCE_DATE_EPOCH of the build
+    stage: str | None = None       # a folder on the output's file system (local workers): the
+                                   # output is moved there and named, not sent back as bytes
 
 
 @dataclass
@@ -206,6 +209,8 @@ class PublisherResult:
     sources: dict[str, bytes] = field(default_factory=dict)  # source files the build changed (published.json)
     seconds: float = 0.0
     reused: bool = False
+    staged: str | None = None      # with a task's stage: the folder its output was moved to
+    names: list[str] = field(default_factory=list)           # and the files in it
 
 
 def shown_pos(pos: Pos | None, root: Path, pid: str) -> Pos | None:
@@ -265,6 +270,22 @@ def _link_or_copy(src: str, dst: str) -> None:
 _TASK_LOCK = threading.Lock()
 
 
+class _OnDisk:
+    """A build's output files as ``publisher_summary`` reads them (``in`` and ``[rel]``), from
+    the folder they are in rather than from memory."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        self.folder, self.names = folder, set(names)
+
+    def __contains__(self, rel) -> bool:
+        return rel in self.names
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self.names:
+            raise KeyError(rel)
+        return (self.folder / rel).read_bytes()
+
+
 def build_publisher(task: PublisherTask) -> PublisherResult:
     """Build one publisher (every year, in order) in a private temporary folder; its files and
     summary. Runs in a worker: this process, a local process or a Dask worker."""
@@ -274,7 +295,8 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
 
     started = time.perf_counter()
     result = PublisherResult(task.id, task.key)
-    with _TASK_LOCK, tempfile.TemporaryDirectory(prefix="budgetsite-publisher-") as tmp, \
+    stage = Path(task.stage) if task.stage else None
+    with _TASK_LOCK, tempfile.TemporaryDirectory(prefix="budgetsite-publisher-", dir=stage) as tmp, \
             using(task.lang), _epoch(task.epoch):
         portal = Path(tmp) / "portal"
         root = portal / PUBLISHERS / task.id
@@ -296,13 +318,19 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
             result.failure = [(shown_pos(exc.pos, root, task.id), exc.message, exc.level)]
             return result
         result.warnings = [_shown_warning(w, root, task.id) for w in warnings]
-        for rel, path in _files_under(out, (MARKER,), hidden=True):  # .pdf-hash, .xlsx-keys.json too
-            result.files[rel] = path.read_bytes()
+        names = [rel for rel, _path in _files_under(out, (MARKER,), hidden=True)]  # .pdf-hash too
+        if stage is None:
+            result.files = {rel: (out / rel).read_bytes() for rel in names}
         manifest = root / MANIFEST
         if manifest.is_file() and manifest.read_bytes() != task.files.get(MANIFEST):
             result.sources[MANIFEST] = manifest.read_bytes()
         source = load_site(root)
-        result.summary = publisher_summary(task.id, source, root, result.files)
+        result.summary = publisher_summary(task.id, source, root,
+                                           result.files if stage is None else _OnDisk(out, names))
+        if stage is not None:  # the same file system as the output: moved, not copied
+            target = stage / task.id
+            os.rename(out, target)
+            result.staged, result.names = str(target), names
     result.seconds = time.perf_counter() - started
     return result
 
@@ -550,6 +578,8 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
         progress(_("{n} 个发布单位未改变，沿用上次的输出", n=len(result.reused)))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".budgetsite-new-{os.getpid()}-", dir=out.parent))
+    if scheduler is None:  # local workers share this file system: they leave their output here
+        tasks = [dataclasses.replace(t, stage=str(staging)) for t in tasks]
     try:
         failures, sources = [], {}
         for done, res in enumerate(run_tasks(tasks, jobs, scheduler), start=1):
@@ -559,7 +589,12 @@ def build_portal(site_dir: Path, out_dir: Path | None = None, pdf: bool = True, 
                 continue
             for message in res.warnings:
                 warn(message)
-            res.summary["files"] = sorted(res.files)  # what a later build keeps when nothing changed
+            if res.staged is not None:  # a local worker moved its output into the staging folder
+                res.summary["files"] = sorted(res.names)  # what a later build keeps when nothing changed
+                for rel in res.names:
+                    files[f"{res.id}/{rel}"] = Path(res.staged) / rel
+            else:
+                res.summary["files"] = sorted(res.files)
             for rel, data in res.files.items():  # staged on disk: the coordinator holds one publisher at a time
                 path = staging / res.id / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
