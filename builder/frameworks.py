@@ -44,12 +44,19 @@ class Framework:
         if not self.levels:
             raise BudgetError(getattr(self, "pos", None), _("指标体系的 levels 不能为空：请列出一级指标及其二级指标"))
 
+    def _normed(self, name: str):
+        """A field's names without spaces and 指标, worked out once (the rules ask per indicator)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if name not in cache:
+            if name == "levels":
+                cache[name] = {norm(l1): frozenset(norm(l2) for l2 in l2s or ())
+                               for l1, l2s in self.levels.items()}
+            else:
+                cache[name] = frozenset(norm(n) for n in getattr(self, name))
+        return cache[name]
+
     def _tree(self) -> dict[str, frozenset]:
-        tree = self.__dict__.get("_normed")
-        if tree is None:
-            tree = {norm(l1): frozenset(norm(l2) for l2 in l2s or ()) for l1, l2s in self.levels.items()}
-            object.__setattr__(self, "_normed", tree)
-        return tree
+        return self._normed("levels")
 
     def is_level1(self, name) -> bool:
         return norm(name) in self._tree()
@@ -69,7 +76,7 @@ class Framework:
         return [l1 for l1, l2s in self._tree().items() if norm(level2) in l2s]
 
     def is_satisfaction(self, level2) -> bool:
-        return norm(level2) in {norm(n) for n in self.satisfaction}
+        return norm(level2) in self._normed("satisfaction")
 
     def satisfaction_home(self) -> str:
         """Where a satisfaction indicator goes, as the messages say it: 满意度指标 → 服务对象满意度指标."""
@@ -81,11 +88,11 @@ class Framework:
         return f"{home}指标 → {first}指标" if home else f"{first}指标"
 
     def not_money_at(self, level2) -> bool:
-        return norm(level2) in {norm(n) for n in self.not_money}
+        return norm(level2) in self._normed("not_money")
 
     def expects_quantity(self, level1, level2) -> bool:
-        return (norm(level2) in {norm(n) for n in self.quantitative}
-                or norm(level1) in {norm(n) for n in self.quantitative_level1})
+        return (norm(level2) in self._normed("quantitative")
+                or norm(level1) in self._normed("quantitative_level1"))
 
 
 _CACHE: dict = {}  # (shown, id of the parsed YAML) -> Framework

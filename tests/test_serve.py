@@ -2,6 +2,7 @@
 the server binds 127.0.0.1 and serves nothing outside the output folder."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import shutil
 import threading
@@ -14,8 +15,10 @@ from budgetsite.serve import serve, touched_editions
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _serving(site, out, pdf: bool):
-    """`serve` on a free port, in a thread: (httpd, thread) once it listens."""
+@contextlib.contextmanager
+def _serving(site, out, pdf: bool, stop_seconds: float):
+    """`serve` on a free port, in a thread, for ``site``: (site, httpd) once it listens;
+    shut down (waiting ``stop_seconds`` for the thread) afterwards."""
     ready = threading.Event()
     holder = {}
 
@@ -30,16 +33,18 @@ def _serving(site, out, pdf: bool):
     assert ready.wait(60), "server did not start"
     httpd = holder["httpd"]
     httpd.out = out
-    return httpd, thread
+    try:
+        yield site, httpd
+    finally:
+        httpd.shutdown()
+        thread.join(stop_seconds)
 
 
 @pytest.fixture
 def server(site_copy, tmp_path):
     """`serve` on a free port, in a thread, for a copy of the example site."""
-    httpd, thread = _serving(site_copy, tmp_path / "out", pdf=False)
-    yield site_copy, httpd
-    httpd.shutdown()
-    thread.join(10)
+    with _serving(site_copy, tmp_path / "out", pdf=False, stop_seconds=10) as running:
+        yield running
 
 
 def get(httpd, path: str) -> tuple[int, bytes]:
@@ -111,10 +116,8 @@ def test_browser_sees_edits_and_errors(server):
 @pytest.fixture
 def pdf_server(site_copy, tmp_path):
     """`serve` with the background PDF on (as by default)."""
-    httpd, thread = _serving(site_copy, tmp_path / "out", pdf=True)
-    yield site_copy, httpd
-    httpd.shutdown()
-    thread.join(20)
+    with _serving(site_copy, tmp_path / "out", pdf=True, stop_seconds=20) as running:
+        yield running
 
 
 def test_an_edit_during_a_pdf_render_is_shown_before_it_ends(pdf_server):
