@@ -11,6 +11,7 @@ from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
 from . import pdfparts
+from . import search
 from .codes import load_codes
 from .errors import BudgetError, display_path
 from .load import load_edition, load_site, load_site_header, templates_dir, theme_dir
@@ -285,6 +286,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                 warn(str(finding))
 
     files: dict[str, bytes | str] = {}
+    searched: list[list] = []  # the edition pages the search indexes (search.edition_pages)
     kept_files: set[str] = set()  # files of unchanged editions, left in the output as they are
     result = BuildResult(out)
     contents = {}  # year -> what the freeze compares (None for a draft)
@@ -299,6 +301,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             report(stamp.findings, ed.status)
             kept_files.update(stamp.files)
             kept_files.add(f"{year}/{incremental.STAMP}")
+            searched += stamp.search
             if year in kept_pdfs:
                 files.update(kept_pdfs[year])
             elif pdf:  # not to be rendered (``only``): its PDF as the last build left it
@@ -318,6 +321,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         kept = _previous_output(out, year) if only_kept and stamp is None else None
         if kept is not None:
             files.update(kept)
+            searched += search.edition_pages(kept)
             made[year] = (derived, None)
             result.editions.append(year)
             continue
@@ -327,6 +331,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
             progress(_("[{i}/{n}] {year}：输入未改变，沿用上次生成的页面", i=i + 1, n=n, year=year))
             kept_files.update(stamp.files)
             kept_files.add(f"{year}/{incremental.STAMP}")
+            searched += stamp.search
             contents[year] = stamp.frozen
             files.update(_edition_pdf(source, edition, derived, env, doc, root, out, pdf_name, progress, warn))
             result.editions.append(year)
@@ -351,8 +356,11 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
                                       progress, warn))
         elif year in kept_pdfs:
             files.update(kept_pdfs[year])
+        pages = search.edition_pages(own)
+        searched += pages
         files[f"{year}/{incremental.STAMP}"] = incremental.Stamp(
-            keys[year], {rel: len(blob) for rel, blob in own.items()}, findings, contents[year]).to_bytes()
+            keys[year], {rel: len(blob) for rel, blob in own.items()}, findings, contents[year],
+            pages).to_bytes()
         result.editions.append(year)
     if not _archive_unchanged(out, shared, summaries, built_before):
         files["index.html"] = stages().render.render_archive(source, stages().env, summaries)
@@ -361,18 +369,12 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
         kept_files.update(("index.html", ARCHIVE_STAMP))
     for rel, blob in theme.items():
         files[f"assets/{rel}"] = blob
-    from . import search  # with the pages (it reads them): not for a check
-
     search_files = (search.INDEX, search.PAGE, f"assets/{search.SCRIPT}")
     if (built_before and not any(rel.endswith(".html") for rel in files)
             and all((out / rel).is_file() for rel in search_files)):
         kept_files.update(search_files)  # nothing was built again: the search is as it was
     else:  # the index of every edition's pages, those kept from the last build included
-        pages = dict(files)
-        for rel in sorted(kept_files):
-            if rel.endswith(".html") and rel not in pages:
-                pages[rel] = (out / rel).read_bytes()
-        files.update(search.site_files(source, stages().env, pages))
+        files.update(search.site_files(source, stages().env, searched))
     frozen = freeze.load_manifest(root)
     changed = []  # a published edition is unchanged unless a revision says why (complete: rule
     for folder, ed in headers:  # publish-incomplete, which stopped the loop above)

@@ -35,7 +35,7 @@ from .errors import Pos
 from .findings import Finding
 
 STAMP = ".edition-hash.json"
-FORMAT = 1  # bump when the stamp or what the hash covers changes
+FORMAT = 2  # bump when the stamp or what the hash covers changes
 _PACKAGE = Path(__file__).resolve().parent
 _SITE_FOLDERS = ("formats", "tablesets", "codes", "performance-layouts")
 
@@ -129,13 +129,15 @@ def edition_keys(root: Path, folders: list[tuple[str, int]], shared: str, summar
 
 @dataclass
 class Stamp:
-    """What an edition's last build left: its hash, files (path -> size), findings and the
-    content the freeze compares (None for a draft)."""
+    """What an edition's last build left: its hash, files (path -> size), findings, the
+    content the freeze compares (None for a draft) and what its pages give the search
+    (search.edition_pages)."""
 
     key: str
     files: dict
     findings: list
     frozen: dict | None
+    search: list
 
     def to_bytes(self) -> bytes:
         data = {
@@ -147,6 +149,7 @@ class Stamp:
                           "subject": f.subject_id} for f in self.findings],
             "frozen": None if self.frozen is None else
             {k: list(v) for k, v in sorted(self.frozen.items())},
+            "search": self.search,
         }
         return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -162,7 +165,9 @@ def read_stamp(folder: Path) -> Stamp | None:
         frozen = data["frozen"]
         frozen = None if frozen is None else {k: (v[0], v[1]) for k, v in frozen.items()}
         files = {str(k): int(v) for k, v in data["files"].items()}
-        return Stamp(str(data["key"]), files, findings, frozen)
+        pages = [[str(rel), int(year), str(title), [[str(x) for x in r] for r in found]]
+                 for rel, year, title, found in data["search"]]
+        return Stamp(str(data["key"]), files, findings, frozen, pages)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 

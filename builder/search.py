@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
-
-import jinja2
+from html import unescape
 
 from .load import SourceSite, theme_dir
 from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME
@@ -60,14 +58,44 @@ class _Record:
         return _clean("".join(self.words))
 
 
-class _Page(HTMLParser):
+# The pages are read with a small tokenizer, not html.parser: they are our own templates'
+# output (and Markdown's), and html.parser's per-tag machinery cost as much as the rest of
+# a build. It follows html.parser where the index can tell: tag and attribute names in lower
+# case, character references decoded, comments and declarations skipped, the text of
+# <script> and <style> not read as markup, and a "<" that starts no tag read as text.
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"                                 # a comment
+    r"|<[!?][^>]*>?"                                      # <!DOCTYPE …>, <?…>
+    r"|<(script|style)\b.*?(?:</(?i:\1)\s*>|\Z)"          # not read (nor is its text markup)
+    r"|</([A-Za-z][^\t\n\r\f />]*)[^>]*>"                  # an end tag
+    r"|<([A-Za-z][^\t\n\r\f />]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"  # a start tag
+    r"|([^<]+|<)",                                        # text
+    re.S | re.I)
+_ATTR = re.compile(r"""([^\s/>"'=][^\s/>"'=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"'`=<]+))?""")
+
+
+def _attributes(text: str) -> dict:
+    names: dict = {}
+    for match in _ATTR.finditer(text):
+        name, value = match.group(1).lower(), match.group(2)
+        if value is not None:
+            if value[:1] in ("'", '"'):
+                value = value[1:-1]
+            if "&" in value:
+                value = unescape(value)
+        names.setdefault(name, value)
+    return names
+
+
+class _Page:
     """The records of one page: what is inside <main>, cut at the elements a link can land on
     (a row with an id, a heading with an id and the text below it, a 名词, a 绩效目标表)."""
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
         self.records: list[_Record] = []
-        self.stack: list[tuple[str, bool, _Record | None]] = []  # (tag, skipped, record opened)
+        # open elements: (tag, skipped (it or an element around it), the unit it is in, the
+        # record it opened)
+        self.stack: list[tuple[str, bool, _Record | None, _Record | None]] = []
         self.in_main = False
         self.section: _Record | None = None  # the heading the running text belongs to
         self.title = ""                      # the page's <h1>
@@ -76,31 +104,45 @@ class _Page(HTMLParser):
         self.last_term: _Record | None = None
         self.code: list[str] | None = None
 
+    def feed(self, html: str) -> None:
+        for match in _TOKEN.finditer(html):
+            text, closing, opening = match.group(5, 2, 3)
+            if text is not None:
+                self.data(unescape(text) if "&" in text else text)
+            elif opening is not None:
+                tag, attrs = opening.lower(), match.group(4)
+                self.starttag(tag, _attributes(attrs) if attrs.strip(" \t\n\r\f/") else {})
+                if attrs.endswith("/"):
+                    self.endtag(tag)
+            elif closing is not None:
+                self.endtag(closing.lower())
+
     def _skipping(self) -> bool:
-        return any(skipped for _, skipped, _ in self.stack)
+        return self.stack[-1][1] if self.stack else False
 
     def _unit(self) -> _Record | None:
-        return next((r for _, _, r in reversed(self.stack) if r is not None), None)
+        return self.stack[-1][2] if self.stack else None
 
     def _new(self, anchor: str, kind: str, title: str = "") -> _Record:
         record = _Record(anchor, kind, title)
         self.records.append(record)
         return record
 
-    def handle_starttag(self, tag, attrs):
-        names = dict(attrs)
+    def starttag(self, tag, names):
         if tag == "main":
             self.in_main = True
         if tag in _VOID:
             if tag == "br":
-                self.handle_data(" ")
+                self.data(" ")
             return
-        classes = set((names.get("class") or "").split())
-        skipped = (self._skipping() or tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
-                   or "download" in names or "hidden" in names)
+        skipping = self._skipping()
+        skipped = (skipping or tag in _SKIP_TAGS or "download" in names or "hidden" in names
+                   or bool(_SKIP_CLASSES.intersection((names.get("class") or "").split())))
+        classes = (names.get("class") or "").split()
         record = None
         anchor = names.get("id")
-        if self.in_main and not skipped and self._unit() is None:
+        unit = self._unit()
+        if self.in_main and not skipped and unit is None:
             if tag in _HEADINGS:
                 if anchor:
                     record = self.section = self._new(anchor, "section")
@@ -115,25 +157,26 @@ class _Page(HTMLParser):
                 record = self._new(anchor, "project")
         elif self.in_main and not skipped and tag in _HEADINGS and self.heading is None:
             self.heading = []
-            unit = self._unit()
             if unit is not None and not unit.title:
                 unit.title = names.get("data-bookmark") or ""
         if tag in _CELLS:
-            self.handle_data(" ")
+            self.data(" ")
         if tag == "td" and "code" in classes and not skipped:
             self.code = []
-        self.stack.append((tag, skipped, record))
+        self.stack.append((tag, skipped, record or unit, record))
 
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, -1, -1):  # tolerate unclosed elements
-            if self.stack[i][0] != tag:
+    def endtag(self, tag):
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):  # tolerate unclosed elements
+            if stack[i][0] != tag:
                 continue
-            for closed, _skipped, record in reversed(self.stack[i:]):
+            while len(stack) > i:
+                closed, _skipped, _unit, record = stack[-1]
                 self._closed(closed, record)
-            del self.stack[i:]
+                stack.pop()
             break
         if tag in _CELLS:
-            self.handle_data(" ")
+            self.data(" ")
 
     def _closed(self, tag, record):
         if tag == "main":
@@ -161,8 +204,8 @@ class _Page(HTMLParser):
         if tag == "dl":
             self.last_term = None
 
-    def handle_data(self, data):
-        if not self.in_main or self._skipping():
+    def data(self, data):
+        if not self.in_main or (self.stack and self.stack[-1][1]):
             return
         if self.heading is not None:
             self.heading.append(data)
@@ -178,7 +221,6 @@ def page_records(html: str) -> tuple[str, list[list[str]]]:
     """A page's title (its <h1>) and records: [anchor, kind, title, text, keys]."""
     parser = _Page()
     parser.feed(html)
-    parser.close()
     out = []
     for r in parser.records:
         text = r.text()
@@ -190,9 +232,12 @@ def page_records(html: str) -> tuple[str, list[list[str]]]:
     return parser.title, out
 
 
-def index(files: dict) -> dict:
-    """The search index of the site's edition pages (``files``: output path -> content)."""
-    pages, records = [], []
+def edition_pages(files: dict) -> list[list]:
+    """The searchable edition pages among ``files`` (output path -> content), each as
+    [path, year, title, records], in path order. An edition's own list is kept in its
+    stamp (builder/incremental.py), so the pages of an edition the build leaves as they were
+    are not read again."""
+    pages = []
     for rel in sorted(files):
         match = _EDITION_PAGE.fullmatch(rel)
         if not match or match.group(2) == "index":  # the 目录 only repeats the headings
@@ -200,16 +245,23 @@ def index(files: dict) -> dict:
         html = files[rel]
         html = html.decode("utf-8") if isinstance(html, bytes) else html
         title, found = page_records(html)
-        if not found:
-            continue
-        number = len(pages)
-        pages.append([rel, int(match.group(1)), title])
+        if found:
+            pages.append([rel, int(match.group(1)), title, found])
+    return pages
+
+
+def index(pages: list[list]) -> dict:
+    """The search index of the site's edition pages (``pages``: edition_pages of them all)."""
+    listed, records = [], []
+    for rel, year, title, found in sorted(pages, key=lambda page: page[0]):
+        number = len(listed)
+        listed.append([rel, year, title])
         records += [[number, *r] for r in found]
-    return {"version": 1, "pages": pages, "records": records}
+    return {"version": 1, "pages": listed, "records": records}
 
 
-def index_script(files: dict) -> str:
-    data = json.dumps(index(files), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def index_script(pages: list[list]) -> str:
+    data = json.dumps(index(pages), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return (f"/* budgetsite search index: made by `budgetsite build` from the pages; do not edit. */\n"
             f"window.{GLOBAL} = {data};\n")
 
@@ -221,7 +273,9 @@ def _script(site: SourceSite) -> bytes:
     return path.read_bytes()
 
 
-def _template(env: jinja2.Environment) -> jinja2.Template:
+def _template(env: "jinja2.Environment") -> "jinja2.Template":
+    import jinja2
+
     try:
         return env.get_template(PAGE)
     except jinja2.TemplateNotFound:  # a site's own templates made before search
@@ -229,11 +283,11 @@ def _template(env: jinja2.Environment) -> jinja2.Template:
         return environment(BUNDLED_TEMPLATES).get_template(PAGE)
 
 
-def site_files(site: SourceSite, env: jinja2.Environment, files: dict) -> dict[str, bytes | str]:
-    """The search's files, for the output folder: the index of every edition page in
-    ``files``, the search page and its script."""
+def site_files(site: SourceSite, env: "jinja2.Environment", pages: list[list]) -> dict[str, bytes | str]:
+    """The search's files, for the output folder: the index of every edition page
+    (``pages``: edition_pages of every edition), the search page and its script."""
     html = _template(env).render(site=site.site, page=PAGE)
-    return {INDEX: index_script(files), PAGE: html, f"assets/{SCRIPT}": _script(site)}
+    return {INDEX: index_script(pages), PAGE: html, f"assets/{SCRIPT}": _script(site)}
 
 
-__all__ = ["INDEX", "PAGE", "fold_numbers", "index", "index_script", "page_records", "site_files"]
+__all__ = ["INDEX", "PAGE", "edition_pages", "fold_numbers", "index", "index_script", "page_records", "site_files"]

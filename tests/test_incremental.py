@@ -111,6 +111,12 @@ def test_a_new_edition_changes_the_year_switcher_of_the_others(site_and_out, tmp
     edit(site, "content/2027/explanation.md", "一、", "一、（只改2027）")
     assert build(site, out)[0] == [2027]
     assert "（只改2027）" in (out / "2027/explanation.html").read_text(encoding="utf-8")
+    # the search indexes the rebuilt edition's pages and the kept editions' (from their stamps)
+    index = json.loads((out / "search-index.js").read_text(encoding="utf-8").split(" = ", 1)[1].rstrip(";\n"))
+    years = {page[1] for page in index["pages"]}
+    assert years == {2025, 2026, 2027}
+    edited = [r for r in index["records"] if "（只改2027）" in r[4]]
+    assert edited and {index["pages"][r[0]][1] for r in edited} == {2027}
     assert_as_from_scratch(site, out, tmp_path)
 
 
