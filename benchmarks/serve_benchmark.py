@@ -2,7 +2,10 @@
 
 Copies the example site, starts the preview server, then edits content/2025/overview.md
 several times and measures, for each edit, the time until the server reports a new build
-(what makes the open page reload) and until the served page contains the edit. Twice: with
+(what makes the open page reload) and until the served page contains the edit. It waits
+the way an open page does (builder/standards/live.js): on the server's event stream
+(/__budgetsite/events), then loads the page; it does not poll the server, which would take
+turns with the build for Python's interpreter lock. Twice: with
 ``--no-pdf``, and with the background PDF on, each edit made while a PDF render is running
 (the case that used to wait for the PDF: it now renders in a process of its own). Also times
 an HTML-only full build for comparison. Prints figures; asserts nothing.
@@ -32,6 +35,26 @@ def fetch(port: int, path: str) -> bytes:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", path)
     return conn.getresponse().read()
+
+
+class Events:
+    """The server's event stream, read as the page's script reads it."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", "/__budgetsite/events")
+        self.response = self.conn.getresponse()
+
+    def next_version(self) -> int:
+        while True:
+            line = self.response.fp.readline()
+            if not line:
+                raise RuntimeError("the event stream ended")
+            if line.startswith(b"data: "):
+                return json.loads(line[6:])["version"]
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def copy_site(work: Path) -> Path:
@@ -67,15 +90,17 @@ def edits(work: Path, rounds: int, pdf: bool) -> tuple[list[float], list[float],
                 time.sleep(0.01)
             time.sleep(0.3)
             overlapped += bool(previewer.pdf_job and previewer.pdf_job.running())
-        version = json.loads(fetch(port, "/__budgetsite/state"))["version"]
+        events = Events(port)
+        version = events.next_version()  # the stream starts with the state as it is
         marker = f"编辑{i}"
         t0 = time.perf_counter()
         overview.write_text(original.replace("本部门职责", f"本部门职责{marker}"), encoding="utf-8")
-        while json.loads(fetch(port, "/__budgetsite/state"))["version"] == version:
-            time.sleep(0.005)
+        while events.next_version() == version:
+            pass
         to_state.append(time.perf_counter() - t0)
+        events.close()
         while marker.encode("utf-8") not in fetch(port, "/2025/overview.html"):
-            time.sleep(0.005)
+            time.sleep(0.02)
         to_page.append(time.perf_counter() - t0)
         time.sleep(0.3)
     server.shutdown()

@@ -10,7 +10,6 @@ from . import __version__
 from . import freeze
 from . import incremental
 from . import pdf as pdf_stage
-from . import pdfparts
 from . import search
 from .codes import load_codes
 from .errors import BudgetError, display_path
@@ -139,6 +138,12 @@ def _pdf_sources(root: Path, edition) -> list[tuple[str, str]]:
     return sources
 
 
+def _pdf_cache() -> str:
+    from .pdfparts import CACHE  # with the PDF only: a build without one needs none of it
+
+    return CACHE
+
+
 def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name: str,
                  progress: Callable[[str], None], warn: Callable[[str], None]) -> dict[str, bytes]:
     """The edition's PDF and its input hash, as output files; reused when nothing changed."""
@@ -153,7 +158,7 @@ def _edition_pdf(source, edition, derived, env, doc, root: Path, out: Path, name
     if not (theme / "print.css").is_file():  # a site theme made before the PDF: the bundled one
         theme = BUNDLED_THEME
     job = pdf_stage.PrintJob(html, theme, date, attachments, [root.resolve()],  # the site's own files
-                             root / pdfparts.CACHE)  # its rendered parts, reused when unchanged
+                             root / _pdf_cache())  # its rendered parts, reused when unchanged
     previous = out / str(ed.year) if (out / MARKER).is_file() else None
     result = pdf_stage.make_pdf(job, name, previous, lambda: _pdf_sources(root, edition),
                                 lambda: progress(_("{year}：正在生成 PDF …", year=ed.year)))

@@ -15,6 +15,7 @@ same pages make the same bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html import unescape
@@ -217,8 +218,27 @@ class _Page:
         target.words.append(data)
 
 
-def page_records(html: str) -> tuple[str, list[list[str]]]:
+# The records of the pages read lately, by the hash of the page: a preview (budgetsite serve)
+# builds an edition again on every edit, and most of its pages come out as they were (an
+# edit of overview.md leaves the 绩效目标表 page, the largest, the same). Records depend on
+# the page alone, and nobody changes them once made.
+_READ: dict[bytes, tuple[str, list[list[str]]]] = {}
+_READ_MAX = 256
+
+
+def page_records(html: str | bytes) -> tuple[str, list[list[str]]]:
     """A page's title (its <h1>) and records: [anchor, kind, title, text, keys]."""
+    data = html.encode("utf-8") if isinstance(html, str) else html
+    key = hashlib.blake2b(data, digest_size=20).digest()
+    found = _READ.get(key)
+    if found is None:
+        if len(_READ) >= _READ_MAX:
+            del _READ[next(iter(_READ))]  # the oldest
+        found = _READ[key] = _page_records(data.decode("utf-8"))
+    return found
+
+
+def _page_records(html: str) -> tuple[str, list[list[str]]]:
     parser = _Page()
     parser.feed(html)
     out = []
@@ -242,9 +262,7 @@ def edition_pages(files: dict) -> list[list]:
         match = _EDITION_PAGE.fullmatch(rel)
         if not match or match.group(2) == "index":  # the 目录 only repeats the headings
             continue
-        html = files[rel]
-        html = html.decode("utf-8") if isinstance(html, bytes) else html
-        title, found = page_records(html)
+        title, found = page_records(files[rel])
         if found:
             pages.append([rel, int(match.group(1)), title, found])
     return pages

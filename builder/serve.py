@@ -107,7 +107,7 @@ class Previewer:
     """Builds the site, watches its sources and rebuilds what changed."""
 
     def __init__(self, root: Path, out: Path, log: Callable[[str], None] = print,
-                 interval: float = 0.1, pdf_delay: float = 5.0, pdf: bool = True):
+                 interval: float = 0.05, pdf_delay: float = 5.0, pdf: bool = True):
         self.root, self.out, self.log = Path(root), Path(out), log
         self.interval, self.pdf_delay, self.pdf = interval, pdf_delay, pdf
         self.state = State()

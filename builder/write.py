@@ -21,6 +21,7 @@ import filecmp
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -197,6 +198,27 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _unchanged(out: Path, blobs: dict) -> set[str]:
+    """The files of ``blobs`` that ``out`` has already, byte for byte (regular files only)."""
+    same = set()
+    base = os.path.realpath(out)
+    for rel, data in blobs.items():
+        if isinstance(data, Path):
+            continue  # a file made elsewhere: compared when it is linked in (_swap_in)
+        path = os.path.normpath(os.path.join(base, rel))
+        try:
+            if os.path.realpath(path) != path:  # reached through a link: replaced (_swap_in)
+                continue
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data):
+                with open(path, "rb") as handle:
+                    if handle.read() == data:
+                        same.add(rel)
+        except OSError:
+            continue
+    return same
+
+
 def write_site(files: dict[str, bytes | str | Path], out: Path, site_root: Path,
                kept: set[str] | frozenset = frozenset()) -> None:
     """Write ``files`` (relative path -> content) as the new output folder.
@@ -213,6 +235,10 @@ def write_site(files: dict[str, bytes | str | Path], out: Path, site_root: Path,
     clean_stale(out.parent, started)
     blobs = {rel: (content.encode("utf-8") if isinstance(content, str) else content)
              for rel, content in files.items()}
+    if (out / MARKER).is_file():  # a file whose bytes did not change is left as it is,
+        same = _unchanged(out, blobs)  # and not written to the temporary folder either
+        kept = set(kept) | same
+        blobs = {rel: data for rel, data in blobs.items() if rel not in same}
     with _IN_USE_LOCK:
         tmp = Path(tempfile.mkdtemp(prefix=f".budgetsite-new-{os.getpid()}-", dir=out.parent))
         _IN_USE.add(str(tmp))

@@ -171,3 +171,24 @@ def test_a_change_behind_a_linked_folder_counts(site_and_out):
     assert build(site, out)[0] == [2025]
     page = (out / "2025/performance.html").read_text(encoding="utf-8")
     assert page != before and "（经链接修改）" in page
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_an_output_folder_reached_through_a_link_is_replaced_not_written_through(site_and_out, tmp_path):
+    """Unchanged files are left alone, but only real files of the output: a file reached
+    through a link (here the edition's folder, made a link to a copy elsewhere) is written
+    as a real file, and the copy behind the link is not touched."""
+    import shutil
+
+    site, out, _ = site_and_out
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(out / "2025", elsewhere)
+    before = tree(elsewhere)
+    shutil.rmtree(out / "2025")
+    (out / "2025").symlink_to(elsewhere, target_is_directory=True)
+    edit(site, "content/2025/explanation.md", "一、", "一、（链接测试）")
+    assert build(site, out)[0] == [2025]
+    assert not (out / "2025").is_symlink() and (out / "2025/tables.html").is_file()
+    assert "（链接测试）" in (out / "2025/explanation.html").read_text(encoding="utf-8")
+    assert tree(elsewhere) == before
+    assert_as_from_scratch(site, out, tmp_path)
