@@ -19,7 +19,6 @@ import functools
 import hashlib
 import marshal
 import os
-import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -27,35 +26,9 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 
-ENV_VAR = "BUDGETSITE_CACHE_DIR"
+from .cachedir import ENV_VAR, private_folder
+
 _MAGIC = b"budgetsite-code/1\n"
-
-
-def _base() -> Path | None:
-    chosen = os.environ.get(ENV_VAR, "").strip()
-    if chosen.lower() in ("off", "0", "none", "no"):
-        return None
-    if chosen:
-        return Path(chosen)
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "budgetsite"
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    try:
-        return (Path(xdg) if xdg else Path.home() / ".cache") / "budgetsite"
-    except (RuntimeError, KeyError, OSError):  # no home folder: no cache
-        return None
-
-
-def _private(folder: Path) -> bool:
-    """Whether ``folder`` is ours alone (POSIX: owned by us, no one else may write)."""
-    if sys.platform == "win32":
-        return folder.is_dir()
-    try:
-        info = folder.stat()
-    except OSError:
-        return False
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,17 +44,7 @@ def _program() -> str:
 def folder(kind: str) -> Path | None:
     """The cache folder for ``kind`` (templates | narratives), made if need be; None when
     caching is off or the folder cannot be used."""
-    base = _base()
-    if base is None:
-        return None
-    path = base / f"jinja-{jinja2.__version__}-{_program()}" / kind
-    try:
-        for part in (base, path.parent, path):
-            if not part.is_dir():
-                part.mkdir(mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return path if all(_private(p) for p in (base, path.parent, path)) else None
+    return private_folder(f"jinja-{jinja2.__version__}-{_program()}", kind)
 
 
 class _QuietCache(FileSystemBytecodeCache):
@@ -152,3 +115,6 @@ def store(kind: str, source: str, code) -> None:
             os.remove(name)
         except OSError:
             pass
+
+
+__all__ = ["ENV_VAR", "folder", "load", "store", "templates"]
