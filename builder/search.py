@@ -88,6 +88,23 @@ def _attributes(text: str) -> dict:
     return names
 
 
+class _Tag:
+    """A start tag as the index sees it (made once for each way a page writes it)."""
+
+    __slots__ = ("name", "void", "closed", "skipped", "anchor", "classes", "bookmark")
+
+    def __init__(self, name: str, written: str):
+        names = _attributes(written) if written.strip(" \t\n\r\f/") else {}
+        self.name = name
+        self.void = name in _VOID
+        self.closed = written.endswith("/")  # <x/>: opened and closed
+        self.classes = (names.get("class") or "").split()
+        self.skipped = (name in _SKIP_TAGS or "download" in names or "hidden" in names
+                        or bool(_SKIP_CLASSES.intersection(self.classes)))
+        self.anchor = names.get("id")
+        self.bookmark = names.get("data-bookmark") or ""
+
+
 class _Page:
     """The records of one page: what is inside <main>, cut at the elements a link can land on
     (a row with an id, a heading with an id and the text below it, a 名词, a 绩效目标表)."""
@@ -106,15 +123,19 @@ class _Page:
         self.code: list[str] | None = None
 
     def feed(self, html: str) -> None:
+        tags: dict = {}  # (name, attributes) as written -> _Tag: a table repeats a few
         for match in _TOKEN.finditer(html):
             text, closing, opening = match.group(5, 2, 3)
             if text is not None:
                 self.data(unescape(text) if "&" in text else text)
             elif opening is not None:
-                tag, attrs = opening.lower(), match.group(4)
-                self.starttag(tag, _attributes(attrs) if attrs.strip(" \t\n\r\f/") else {})
-                if attrs.endswith("/"):
-                    self.endtag(tag)
+                written = (opening, match.group(4))
+                tag = tags.get(written)
+                if tag is None:
+                    tag = tags[written] = _Tag(opening.lower(), written[1])
+                self.starttag(tag)
+                if tag.closed:
+                    self.endtag(tag.name)
             elif closing is not None:
                 self.endtag(closing.lower())
 
@@ -129,42 +150,40 @@ class _Page:
         self.records.append(record)
         return record
 
-    def starttag(self, tag, names):
-        if tag == "main":
+    def starttag(self, tag: "_Tag"):
+        name = tag.name
+        if name == "main":
             self.in_main = True
-        if tag in _VOID:
-            if tag == "br":
+        if tag.void:
+            if name == "br":
                 self.data(" ")
             return
-        skipping = self._skipping()
-        skipped = (skipping or tag in _SKIP_TAGS or "download" in names or "hidden" in names
-                   or bool(_SKIP_CLASSES.intersection((names.get("class") or "").split())))
-        classes = (names.get("class") or "").split()
+        skipped = tag.skipped or (self.stack[-1][1] if self.stack else False)
         record = None
-        anchor = names.get("id")
+        anchor = tag.anchor
         unit = self._unit()
         if self.in_main and not skipped and unit is None:
-            if tag in _HEADINGS:
+            if name in _HEADINGS:
                 if anchor:
                     record = self.section = self._new(anchor, "section")
                 self.heading = []
-            elif anchor and tag == "tr":
+            elif anchor and name == "tr":
                 record = self._new(anchor, "row", self.context)
-            elif anchor and tag == "dt":
+            elif anchor and name == "dt":
                 record = self.last_term = self._new(anchor, "term")
-            elif tag == "dd" and self.last_term is not None:
+            elif name == "dd" and self.last_term is not None:
                 record = self.last_term
-            elif anchor and tag == "section" and "perf-table" in classes:
+            elif anchor and name == "section" and "perf-table" in tag.classes:
                 record = self._new(anchor, "project")
-        elif self.in_main and not skipped and tag in _HEADINGS and self.heading is None:
+        elif self.in_main and not skipped and name in _HEADINGS and self.heading is None:
             self.heading = []
             if unit is not None and not unit.title:
-                unit.title = names.get("data-bookmark") or ""
-        if tag in _CELLS:
+                unit.title = tag.bookmark
+        if name in _CELLS:
             self.data(" ")
-        if tag == "td" and "code" in classes and not skipped:
+        if name == "td" and "code" in tag.classes and not skipped:
             self.code = []
-        self.stack.append((tag, skipped, record or unit, record))
+        self.stack.append((name, skipped, record or unit, record))
 
     def endtag(self, tag):
         stack = self.stack
