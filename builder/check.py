@@ -8,7 +8,7 @@ error the others do not run, since the tables cannot be derived reliably.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .codes import CodeList
 from .derive import Derived, derive, glossary
@@ -28,6 +28,9 @@ class Subject:
     codes: CodeList
     format: Format  # the edition's format (its tables, outline, sources, checks)
     derived: Derived | None = None
+    #: what rules work out once and share (a text's expressions evaluated, a layout's
+    #: indicator framework), by a key of the rule module's own
+    memo: dict = field(default_factory=dict)
 
     @property
     def root(self):

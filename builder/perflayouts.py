@@ -22,6 +22,7 @@ Nothing in Python knows a layout of a particular province.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -189,11 +190,13 @@ class Block:
     list: ListBlock | None = None
     indicators: IndicatorsBlock | None = None
 
-    @property
+    # worked out once: a layout's blocks are asked for again for every indicator checked
+    # and drawn (cached_property writes the instance's __dict__, past the frozen __setattr__)
+    @cached_property
     def kind(self) -> str:
         return next(k for k in ("facts", "funds", "goals", "list", "indicators") if getattr(self, k) is not None)
 
-    @property
+    @cached_property
     def spec(self):
         return getattr(self, self.kind)
 
@@ -229,12 +232,12 @@ class PerfLayout:
     def blocks_of(self, kind: str) -> list:
         return [b.spec for b in self.blocks if b.kind == kind]
 
-    @property
+    @cached_property
     def indicators(self) -> IndicatorsBlock | None:
         found = self.blocks_of("indicators")
         return found[0] if found else None
 
-    @property
+    @cached_property
     def funds(self) -> FundsBlock | None:
         found = self.blocks_of("funds")
         return found[0] if found else None

@@ -51,8 +51,12 @@ def _roles(table) -> dict:
 def _framework(subject, table):
     """The 绩效指标体系 the table's layout follows (its indicators block's ``framework``)."""
     block = table.layout.indicators
-    return find_framework(getattr(block, "framework", None), subject.root,
-                          pos_of(block, "framework") or table.pos_of(block.key))
+    name = getattr(block, "framework", None)
+    key = ("framework", name)
+    if key not in subject.memo:  # one framework, asked for by every table of every rule
+        subject.memo[key] = find_framework(name, subject.root,
+                                           pos_of(block, "framework") or table.pos_of(block.key))
+    return subject.memo[key]
 
 
 def _level_names(names) -> str:
