@@ -124,11 +124,24 @@ class _Page:
 
     def feed(self, html: str) -> None:
         tags: dict = {}  # (name, attributes) as written -> _Tag: a table repeats a few
-        for match in _TOKEN.finditer(html):
-            text, closing, opening = match.group(5, 2, 3)
+        start, end = html.find("<main"), html.rfind("</main")  # nothing outside is indexed
+        if start < 0:
+            return
+        data = self.data
+        for match in _TOKEN.finditer(html, start, len(html) if end < 0 else end + 7):
+            text = match.group(5)
             if text is not None:
-                self.data(unescape(text) if "&" in text else text)
-            elif opening is not None:
+                # text: what data() does, for the common case (inside <main>, not skipped,
+                # no heading or code cell being read, a unit open), without the call
+                stack = self.stack
+                if (stack and not stack[-1][1] and stack[-1][2] is not None and self.in_main
+                        and self.heading is None and self.code is None):
+                    stack[-1][2].words.append(unescape(text) if "&" in text else text)
+                else:
+                    data(unescape(text) if "&" in text else text)
+                continue
+            opening = match.group(3)
+            if opening is not None:
                 written = (opening, match.group(4))
                 tag = tags.get(written)
                 if tag is None:
@@ -136,7 +149,9 @@ class _Page:
                 self.starttag(tag)
                 if tag.closed:
                     self.endtag(tag.name)
-            elif closing is not None:
+                continue
+            closing = match.group(2)
+            if closing is not None:
                 self.endtag(closing.lower())
 
     def _skipping(self) -> bool:
