@@ -373,6 +373,14 @@ CHART_MARK = "BUDGETSITECHART"
 
 
 
+# The last texts evaluated, with the very figures (and charts) they were evaluated with: the
+# check evaluates every text, then the pages render the same text with the same figures.
+# An entry holds its figures, so they cannot be freed and their id() reused meanwhile.
+_EXPANDED: list = []  # [(text, shown, names, charts, result or BudgetError, placed)]
+_EXPANDED_MAX = 16
+_EXPANDED_LOCK = threading.Lock()
+
+
 def expand(text: str, shown: str, names: dict, charts: dict | None = None,
            placed: list | None = None) -> str:
     """Evaluate the ``{{ … }}`` expressions of a Markdown source.
@@ -381,6 +389,26 @@ def expand(text: str, shown: str, names: dict, charts: dict | None = None,
     it becomes a marker, and (name, title) is appended to ``placed``.
     """
     placed = [] if placed is None else placed
+    with _EXPANDED_LOCK:
+        hit = next((e for e in _EXPANDED if e[0] == text and e[1] == shown and e[2] is names
+                    and e[3] is charts), None)
+    if hit is None:
+        mine: list = []
+        try:
+            result = _expand(text, shown, names, charts, mine)
+        except BudgetError as exc:
+            result = exc
+        hit = (text, shown, names, charts, result, tuple(mine))
+        with _EXPANDED_LOCK:
+            _EXPANDED.append(hit)
+            del _EXPANDED[:-_EXPANDED_MAX]
+    placed.extend(hit[5])
+    if isinstance(hit[4], BudgetError):
+        raise hit[4]
+    return hit[4]
+
+
+def _expand(text: str, shown: str, names: dict, charts: dict | None, placed: list) -> str:
 
     def chart(name: str, title: str | None = None) -> str:
         available = charts or {}

@@ -13,6 +13,7 @@ number and unit when it is quantitative ("≥75人", "400元/人", "100%"); qual
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -84,6 +85,7 @@ def _unit_ok(unit: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)  # a Value is immutable; the check and the grid ask alike
 def parse_value(text: str) -> Value:
     """Parse a 指标值: ``"≥75人"`` → (≥, 75, 人); ``"100%"`` → (=, 100, %); else text only."""
     raw = "" if text is None else str(text)
