@@ -114,6 +114,20 @@ class BuildResult:
     editions: list[int] = field(default_factory=list)
     files: int = 0
     findings: list = field(default_factory=list)
+    #: what the build read: the site (its editions' headers) and the editions it loaded
+    header: object = None
+    headers: list = field(default_factory=list)
+    loaded: dict = field(default_factory=dict)
+
+    def source(self):
+        """The site with every edition loaded, as load_site gives it: the editions this build
+        loaded are not read again (a portal's summary of the publisher)."""
+        from .load import SourceSite
+
+        root = self.header.root
+        editions = [self.loaded.get(ed.year) or load_edition(root, folder, self.header.site, ed)
+                    for folder, ed in self.headers]
+        return SourceSite(root, self.header.site, editions, self.header.standard_glossary)
 
 
 def _theme_files(root: Path) -> dict[str, bytes]:
@@ -293,7 +307,7 @@ def build_site(site_dir: Path, out_dir: Path | None = None, pdf: bool = True,
     files: dict[str, bytes | str] = {}
     searched: list[list] = []  # the edition pages the search indexes (search.edition_pages)
     kept_files: set[str] = set()  # files of unchanged editions, left in the output as they are
-    result = BuildResult(out)
+    result = BuildResult(out, header=source, headers=headers, loaded=editions)
     contents = {}  # year -> what the freeze compares (None for a draft)
     made = {}  # year -> (derived, EditionDocument or None), for editions kept by ``only``
     n = len(headers)

@@ -291,7 +291,6 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
     summary. Runs in a worker: this process, a local process or a Dask worker."""
     from .build import BuildFailed, build_site
     from .freeze import MANIFEST
-    from .load import load_site
 
     started = time.perf_counter()
     result = PublisherResult(task.id, task.key)
@@ -310,7 +309,7 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
             (out / MARKER).write_text("kept\n", encoding="utf-8")
         warnings: list[str] = []
         try:
-            build_site(root, out, pdf=task.pdf, warn=warnings.append)
+            built = build_site(root, out, pdf=task.pdf, warn=warnings.append)
         except BuildFailed as exc:
             result.failure = [shown_finding(f, root, task.id) for f in exc.findings]
             return result
@@ -324,7 +323,7 @@ def build_publisher(task: PublisherTask) -> PublisherResult:
         manifest = root / MANIFEST
         if manifest.is_file() and manifest.read_bytes() != task.files.get(MANIFEST):
             result.sources[MANIFEST] = manifest.read_bytes()
-        source = load_site(root)
+        source = built.source()  # the editions the build read are not read again
         result.summary = publisher_summary(task.id, source, root,
                                            result.files if stage is None else _OnDisk(out, names))
         if stage is not None:  # the same file system as the output: moved, not copied

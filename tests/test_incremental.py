@@ -192,3 +192,30 @@ def test_an_output_folder_reached_through_a_link_is_replaced_not_written_through
     assert "（链接测试）" in (out / "2025/explanation.html").read_text(encoding="utf-8")
     assert tree(elsewhere) == before
     assert_as_from_scratch(site, out, tmp_path)
+
+
+def test_the_build_gives_the_site_it_read_and_reads_no_edition_twice(site_and_out, monkeypatch):
+    """BuildResult.source() is load_site's result; only the editions the build left unread
+    are read for it (a portal's summary of a publisher used to read them all again)."""
+    import budgetsite.build as build_module
+    from budgetsite.load import load_site
+
+    site, out, _ = site_and_out
+    new_edition(site, 2026)
+    new_edition(site, 2027)
+    build(site, out)
+    edit(site, "content/2027/explanation.md", "一、", "一、（再读测试）")
+    read: list[str] = []
+    real = build_module.load_edition
+    monkeypatch.setattr(build_module, "load_edition",
+                        lambda root, folder, *a: read.append(folder) or real(root, folder, *a))
+    result = build_site(site, out, pdf=False)
+    # 2027 is built; 2026 is read for its figures (2027's 上年); 2025 is not read
+    assert sorted(read) == ["content/2026", "content/2027"]
+    source = result.source()
+    assert sorted(read) == ["content/2025", "content/2026", "content/2027"]  # each once
+    def seen(src):  # what a summary reads (the 绩效目标表 compare by identity: their names)
+        return [(e.folder, e.edition, e.budget, e.all_texts(), [t.anchor for t in e.performance])
+                for e in src.editions]
+
+    assert seen(source) == seen(load_site(site)) and source.site == load_site(site).site
