@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 ENV_VAR = "BUDGETSITE_CACHE_DIR"
@@ -60,3 +61,23 @@ def private_folder(*parts: str) -> Path | None:
     except OSError:
         return None
     return chain[-1] if all(private(folder) for folder in chain) else None
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """``data`` as the file ``path``, whole or not at all (a temporary file beside it, then
+    renamed); False when it could not be written (a cache that is not kept is no error)."""
+    try:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        os.replace(name, path)
+        return True
+    except OSError:
+        try:
+            os.remove(name)
+        except OSError:
+            pass
+        return False

@@ -25,13 +25,11 @@ import atexit
 import builtins
 import dataclasses
 import marshal
-import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
-from .cachedir import private_folder
+from .cachedir import private_folder, write_atomically
 
 MAX = 4000
 _MAGIC = b"budgetsite-classes/1\n"
@@ -93,19 +91,11 @@ def save() -> None:
         return
     keep = _code if len(_code) <= MAX else {t: c for t, c in _code.items() if t in _used}
     try:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    except OSError:
+        data = _MAGIC + marshal.dumps(keep)
+    except ValueError:  # not marshallable: nothing kept
         return
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            tmp.write(_MAGIC + marshal.dumps(keep))
-        os.replace(name, path)
+    if write_atomically(path, data):
         _new.clear()
-    except (OSError, ValueError):
-        try:
-            os.remove(name)
-        except OSError:
-            pass
 
 
 def install() -> None:

@@ -18,15 +18,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import FileSystemBytecodeCache
 
-from .cachedir import ENV_VAR, private_folder
+from .cachedir import ENV_VAR, private_folder, write_atomically
 
 _MAGIC = b"budgetsite-code/1\n"
 
@@ -102,19 +100,7 @@ def store(kind: str, source: str, code) -> None:
     if entry is None:
         return
     data = _MAGIC + hashlib.sha256(source.encode("utf-8")).hexdigest().encode() + b"\n" + marshal.dumps(code)
-    try:
-        handle, name = tempfile.mkstemp(dir=entry.parent, prefix=entry.name, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            tmp.write(data)
-        os.replace(name, entry)
-    except OSError:
-        try:
-            os.remove(name)
-        except OSError:
-            pass
+    write_atomically(entry, data)
 
 
 __all__ = ["ENV_VAR", "folder", "load", "store", "templates"]

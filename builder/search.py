@@ -19,9 +19,13 @@ import hashlib
 import json
 import re
 from html import unescape
+from typing import TYPE_CHECKING
 
 from .load import SourceSite, theme_dir
 from .paths import BUNDLED_TEMPLATES, BUNDLED_THEME
+
+if TYPE_CHECKING:  # only named in annotations: the build imports Jinja when it renders
+    import jinja2
 
 INDEX = "search-index.js"
 PAGE = "search.html"
@@ -325,7 +329,7 @@ def _script(site: SourceSite) -> bytes:
     return path.read_bytes()
 
 
-def _template(env: "jinja2.Environment") -> "jinja2.Template":
+def _template(env: jinja2.Environment) -> jinja2.Template:
     import jinja2
 
     try:
@@ -335,7 +339,7 @@ def _template(env: "jinja2.Environment") -> "jinja2.Template":
         return environment(BUNDLED_TEMPLATES).get_template(PAGE)
 
 
-def site_files(site: SourceSite, env: "jinja2.Environment", pages: list[list]) -> dict[str, bytes | str]:
+def site_files(site: SourceSite, env: jinja2.Environment, pages: list[list]) -> dict[str, bytes | str]:
     """The search's files, for the output folder: the index of every edition page
     (``pages``: edition_pages of every edition), the search page and its script."""
     html = _template(env).render(site=site.site, page=PAGE)
