@@ -171,9 +171,9 @@ def sheet_xml(sheet: Sheet) -> str:
     rows: dict[int, list] = {}
     for (r, c), cell in sheet.cells.items():
         rows.setdefault(r, []).append((c, cell))
+    last_col = max((c for r, c in sheet.cells), default=0)
     if sheet.cells:
         last_row = max(rows)
-        last_col = max(c for r, c in sheet.cells)
         dimension = f"A1:{_ref(last_row, last_col)}" if (last_row, last_col) != (1, 1) else "A1"
     else:
         dimension = "A1"
@@ -195,15 +195,22 @@ def sheet_xml(sheet: Sheet) -> str:
             f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(sheet.widths.items()))
             + "</cols>")
     parts.append("<sheetData>")
+    # a portal's sheets across publishers have hundreds of thousands of cells: the column
+    # letters and each distinct text's XML are worked out once per sheet
+    letters = [column_letter(c) for c in range(last_col + 1)]
+    strings: dict[str, str] = {}
     for r in sorted(rows):
         parts.append(f'<row r="{r}">')
         for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
             s = f' s="{style}"' if style else ""
-            ref = _ref(r, c)
+            ref = f"{letters[c]}{r}"
             if value is None:
                 parts.append(f'<c r="{ref}"{s}/>')
             elif isinstance(value, str):
-                parts.append(f'<c r="{ref}"{s} t="inlineStr">{_string(value)}</c>')
+                text = strings.get(value)
+                if text is None:
+                    text = strings[value] = _string(value)
+                parts.append(f'<c r="{ref}"{s} t="inlineStr">{text}</c>')
             elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
                 parts.append(f'<c r="{ref}"{s}><v>{_number(value)}</v></c>')
             else:
