@@ -22,8 +22,16 @@ def installed(tmp_path_factory) -> Path:
     """A fresh venv outside the repository with the wheel installed; its bin/ folder."""
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
+    # built from a copy of what the wheel is made of: setuptools builds in the source tree
+    # (build/), and two test workers building the checkout at once would share that folder
+    source = base / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for name in ("builder", "templates", "theme"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "-w", str(dist), str(ROOT)], check=True, cwd=base)
+                    "-w", str(dist), str(source)], check=True, cwd=base)
     (wheel,) = dist.glob("budgetsite-*.whl")
     env_dir = base / "env"
     venv.create(env_dir, with_pip=True)
