@@ -228,3 +228,27 @@ def test_search_over_http(sites):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+def test_a_page_is_read_as_a_reader_sees_it():
+    """What the index takes of a page: only <main>; not what is hidden, a download link, a
+    script, a style, a button or a comment; character references decoded; a row's split
+    code cells joined as its key; a 绩效目标表 named by its bookmark; an unclosed element
+    tolerated. (These are the records html.parser gave before the tokenizer replaced it.)"""
+    page = ('<header><h1>站点</h1></header><main><h1>概况</h1><p>一、<span class="visually-hidden">隐藏'
+            '</span>职责</p><dl><dt id="t1">名词<span class="skip">x</span></dt><dd>解释&nbsp;内容</dd></dl>'
+            '<section class="perf-table x" id="p1"><h2 data-bookmark="项目甲">标题</h2><table><tr>'
+            '<td>≥95%</td><td><a download href="x">下载</a></td></tr></table></section>'
+            '<h3 id="s2">二、<em>说明</em></h3><p>3,764.74万元<BR>下一行</p><style>p{}</style>'
+            '<button>按钮</button><table><tr id="r1"><td class=code>208</td><td class="code">05</td>'
+            '<td>行政运行 &amp; 其他</td></tr></table><script>if (a<b) {}</script><!-- <p>注释</p> -->'
+            '<p>未闭合 <b>粗体<p>下一段 1 < 2</main><footer>页脚</footer>')
+    title, records = search.page_records(page)
+    assert title == "概况"
+    assert records == [
+        ["", "section", "概况", "概况 一、 职责", ""],
+        ["t1", "term", "名词", "名词 解释 内容", ""],
+        ["p1", "project", "项目甲", "标题 ≥95%", ""],
+        ["s2", "section", "二、说明", "二、说明 3764.74万元 下一行 未闭合 粗体 下一段 1 < 2", ""],
+        ["r1", "row", "二、说明", "208 05 行政运行 & 其他", "20805"],
+    ]
