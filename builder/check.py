@@ -28,8 +28,8 @@ class Subject:
     codes: CodeList
     format: Format  # the edition's format (its tables, outline, sources, checks)
     derived: Derived | None = None
-    #: what rules work out once and share (a text's expressions evaluated, a layout's
-    #: indicator framework), by a key of the rule module's own
+    #: what rules work out once and share (a layout's indicator framework), by a key of
+    #: the rule module's own
     memo: dict = field(default_factory=dict)
 
     @property

@@ -158,9 +158,6 @@ class _Page:
             if closing is not None:
                 self.endtag(closing.lower())
 
-    def _skipping(self) -> bool:
-        return self.stack[-1][1] if self.stack else False
-
     def _unit(self) -> _Record | None:
         return self.stack[-1][2] if self.stack else None
 
@@ -272,7 +269,7 @@ def page_records(html: str | bytes) -> tuple[str, list[list[str]]]:
     if found is None:
         if len(_READ) >= _READ_MAX:
             del _READ[next(iter(_READ))]  # the oldest
-        found = _READ[key] = _page_records(data.decode("utf-8"))
+        found = _READ[key] = _page_records(html if isinstance(html, str) else data.decode("utf-8"))
     return found
 
 

@@ -24,25 +24,11 @@ def _docs(subject):
     return subject.source.all_texts()
 
 
-def _expanded(subject, doc) -> str:
-    """The text with its expressions evaluated (raises BudgetError), once per check."""
-    key = ("expanded", doc.shown, doc.text)
-    if key not in subject.memo:
-        try:
-            subject.memo[key] = expand(doc.text, doc.shown, vars(subject.derived.figures),
-                                       subject.derived.charts)
-        except BudgetError as exc:
-            subject.memo[key] = exc
-    found = subject.memo[key]
-    if isinstance(found, BudgetError):
-        raise found
-    return found
-
-
 def expressions_evaluate(subject):
+    names = vars(subject.derived.figures)
     for doc in _docs(subject):
         try:
-            _expanded(subject, doc)
+            expand(doc.text, doc.shown, names, subject.derived.charts)
         except BudgetError as exc:
             yield Finding(exc.pos, "error", "narrative-expression", exc.message)
 
@@ -131,9 +117,10 @@ def _direction(text: str, last: bool) -> str | None:
 def reasons_agree(subject):
     """A change and the reason given for it point the same way (减少… 主要原因是…经费增加 is a
     contradiction a reader will notice)."""
+    names = vars(subject.derived.figures)  # the same figures: expand() evaluates each text once
     for doc in _docs(subject):
         try:
-            text = _expanded(subject, doc)
+            text = expand(doc.text, doc.shown, names, subject.derived.charts)
         except BudgetError:
             continue  # reported by expressions_evaluate
         for match in REASON.finditer(text):
